@@ -51,35 +51,43 @@ MANS	 = $(wildcard doc/*.[1-8])
 
 all: $(PROGS) $(UNITS)
 
+# V=1 shows the commands
+Q	 = $(if $(V),,@)
+
 $(O)/%.o: %.c $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $(LIB_OBJ)
+	$(Q)ar rcs $@ $(LIB_OBJ)
 
 define one_prog
 $(O)/bin/$(basename $(notdir $(1))): $(O)/$(basename $(1)).o $(LIBA)
 	@mkdir -p $(O)/bin
-	$(CC) $(ALL_LDFLAGS) -o $$@ $$< $(LIBA) $(LDLIBS_PKG) -lm
+	@$(if $(V),,echo "  LD      $$@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $$@ $$< $(LIBA) $(LDLIBS_PKG) -lm
 endef
 $(foreach f,$(CMD_ONE),$(eval $(call one_prog,$(f))))
 
 define dir_prog
 $(O)/bin/$(notdir $(1)): $(patsubst %.c,$(O)/%.o,$(wildcard $(1)/*.c)) $(LIBA)
 	@mkdir -p $(O)/bin
-	$(CC) $(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIBA) $(LDLIBS_PKG) -lm
+	@$(if $(V),,echo "  LD      $$@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIBA) $(LDLIBS_PKG) -lm
 endef
 $(foreach d,$(CMD_DIRS),$(eval $(call dir_prog,$(d))))
 
 $(O)/t/%.o: t/unit/%.c t/unit/unit.h $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-missing-prototypes \
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-missing-prototypes \
 	    -c -o $@ $<
 
 $(O)/t/test_%: $(O)/t/test_%.o $(LIBA)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS_PKG) $(CHECK_LIBS) -lm
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS_PKG) $(CHECK_LIBS) -lm
 
 # make check: install what is missing, build normally and with the
 # sanitizers, run every test against both builds, lint the man pages.

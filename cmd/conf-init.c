@@ -1,0 +1,303 @@
+/*
+ * conf-init: write a starter configuration for one mail domain into
+ * $POSTERN_CONF (or -d DIR): control files, the text tables and their
+ * compiled CDB files, the directory's Makefile, and a self-signed TLS
+ * certificate to start with.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "buf.h"
+#include "cdbtab.h"
+#include "control.h"
+#include "fileio.h"
+#include "log.h"
+
+static const char usage[] =
+    "conf-init [-h] [-f] [-T] [-d DIR] [-n HOSTNAME] DOMAIN [ACCOUNT...]";
+
+static const char makefile[] =
+"# postern configuration: `make` compiles each text table into its CDB\n"
+"# file atomically (a temporary file, fsync, rename), so programs that\n"
+"# open a table per lookup see either the old or the new one.\n"
+"TABLE_COMPILE = table-compile\n"
+"\n"
+"all: domains.cdb recipients.cdb aliases.cdb\n"
+"\n"
+"domains.cdb: domains\n"
+"\t$(TABLE_COMPILE) -l domains domains.cdb\n"
+"recipients.cdb: recipients\n"
+"\t$(TABLE_COMPILE) -l recipients recipients.cdb\n"
+"aliases.cdb: aliases\n"
+"\t$(TABLE_COMPILE) -l aliases aliases.cdb\n"
+"\n"
+".PHONY: all\n";
+
+static int force;
+static const char *dir;
+
+/* A DNS name of letters, digits, '-' and '.', 1 to 253 bytes. */
+static int
+valid_domain(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 253 || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.'))
+			return 0;
+		if (c == '.' && (s[i + 1] == '.' || s[i + 1] == '\0'))
+			return 0;
+	}
+	return 1;
+}
+
+/* An account name: a file name under the mail root. */
+static int
+valid_account(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+put(const char *name, const struct buf *b, mode_t mode)
+{
+	struct buf path = BUF_INIT;
+
+	if (buf_printf(&path, "%s/%s", dir, name) == -1)
+		die_nomem();
+	if (!force && access(path.s, F_OK) == 0)
+		die(EXIT_PERM, "%s exists; not overwriting it (use -f)",
+		    path.s);
+	if (atomic_replace(path.s, b->s, b->len, mode) == -1)
+		die_sys(EXIT_TEMP, "unable to write %s", path.s);
+	buf_free(&path);
+}
+
+static void
+compile(const char *name)
+{
+	struct buf src = BUF_INIT, dst = BUF_INIT;
+	unsigned long line;
+
+	if (buf_printf(&src, "%s/%s", dir, name) == -1 ||
+	    buf_printf(&dst, "%s/%s.cdb", dir, name) == -1)
+		die_nomem();
+	if (cdbtab_compile(src.s, dst.s, CDBTAB_LOWER, 0644, &line) < 0)
+		die_sys(EXIT_TEMP, "unable to compile %s", src.s);
+	buf_free(&src);
+	buf_free(&dst);
+}
+
+static int
+pem_key(EVP_PKEY *k, struct buf *out)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+	int r = -1;
+
+	if (b != NULL && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL,
+	    NULL) == 1 && (n = BIO_get_mem_data(b, &p)) > 0)
+		r = buf_set(out, p, (size_t)n);
+	BIO_free(b);
+	return r;
+}
+
+static int
+pem_cert(X509 *x, struct buf *out)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+	int r = -1;
+
+	if (b != NULL && PEM_write_bio_X509(b, x) == 1 &&
+	    (n = BIO_get_mem_data(b, &p)) > 0)
+		r = buf_set(out, p, (size_t)n);
+	BIO_free(b);
+	return r;
+}
+
+/* A self-signed P-256 certificate for host, valid for 90 days. */
+static void
+selfsigned(const char *host, const char *domain)
+{
+	struct buf pem = BUF_INIT, san = BUF_INIT, path = BUF_INIT;
+	unsigned char serial[16];
+	EVP_PKEY *k;
+	X509 *x;
+	X509_EXTENSION *ext;
+	X509_NAME *nm;
+	BIGNUM *bn;
+
+	if ((k = EVP_EC_gen("P-256")) == NULL || (x = X509_new()) == NULL)
+		die(EXIT_TEMP, "unable to make a TLS key");
+	if (RAND_bytes(serial, sizeof(serial)) != 1)
+		die(EXIT_TEMP, "unable to get random bytes");
+	serial[0] &= 0x7f;
+	if ((bn = BN_bin2bn(serial, sizeof(serial), NULL)) == NULL ||
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL)
+		die(EXIT_TEMP, "unable to set a serial number");
+	BN_free(bn);
+	nm = X509_get_subject_name(x);
+	if (X509_set_version(x, 2) != 1 ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 90L * 86400) == NULL ||
+	    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+	    (const unsigned char *)host, -1, -1, 0) != 1 ||
+	    X509_set_issuer_name(x, nm) != 1 || X509_set_pubkey(x, k) != 1)
+		die(EXIT_TEMP, "unable to build the certificate");
+	if (buf_printf(&san, "DNS:%s,DNS:%s", host, domain) == -1)
+		die_nomem();
+	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san.s);
+	if (ext == NULL || X509_add_ext(x, ext, -1) != 1 ||
+	    X509_sign(x, k, EVP_sha256()) == 0)
+		die(EXIT_TEMP, "unable to sign the certificate");
+	X509_EXTENSION_free(ext);
+	if (buf_printf(&path, "%s/tls", dir) == -1)
+		die_nomem();
+	if (mkdir(path.s, 0700) == -1 && errno != EEXIST)
+		die_sys(EXIT_TEMP, "unable to create %s", path.s);
+	/* DESIGN.md 6: secrets readable by the one uid that needs them */
+	if (pem_key(k, &pem) == -1)
+		die(EXIT_TEMP, "unable to encode the key");
+	put("tls/key.pem", &pem, 0600);
+	if (pem_cert(x, &pem) == -1)
+		die(EXIT_TEMP, "unable to encode the certificate");
+	put("tls/cert.pem", &pem, 0644);
+	OPENSSL_cleanse(pem.s, pem.len);
+	buf_free(&pem);
+	buf_free(&san);
+	buf_free(&path);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct buf b = BUF_INIT, host = BUF_INIT;
+	const char *domain, *first;
+	char hn[256];
+	int c, i, tls = 1;
+
+	log_init(argv[0]);
+	dir = control_dir();
+	while ((c = getopt(argc, argv, "d:fhn:T")) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'n':
+			if (buf_set(&host, optarg, strlen(optarg)) == -1)
+				die_nomem();
+			break;
+		case 'T':
+			tls = 0;
+			break;
+		default:
+			die_usage(usage);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		die_usage(usage);
+	domain = argv[0];
+	if (!valid_domain(domain))
+		die(EXIT_PERM, "invalid domain: %s", domain);
+	for (i = 1; i < argc; i++)
+		if (!valid_account(argv[i]))
+			die(EXIT_PERM, "invalid account name: %s "
+			    "(lower-case letters, digits, '-', '_', '.')",
+			    argv[i]);
+	first = argc > 1 ? argv[1] : "postmaster";
+	if (host.len == 0) {
+		if (gethostname(hn, sizeof(hn)) == 0 && strchr(hn, '.'))
+			hn[sizeof(hn) - 1] = '\0';
+		else if (snprintf(hn, sizeof(hn), "mail.%s", domain) >=
+		    (int)sizeof(hn))
+			die(EXIT_PERM, "domain too long");
+		if (buf_puts(&host, hn) == -1)
+			die_nomem();
+	}
+	if (!valid_domain(host.s))
+		die(EXIT_PERM, "invalid host name: %s", host.s);
+	if (mkdir_p(dir, 0755) == -1)
+		die_sys(EXIT_TEMP, "unable to create %s", dir);
+
+	if (buf_printf(&b, "%s\n", host.s) == -1)
+		die_nomem();
+	put("me", &b, 0644);
+	buf_reset(&b);
+	if (buf_printf(&b, "# local domains, one per line\n%s\n", domain) ==
+	    -1)
+		die_nomem();
+	put("domains", &b, 0644);
+	buf_reset(&b);
+	if (buf_puts(&b, "# address account; \"@domain account\" is the "
+	    "domain's catch-all\n") == -1)
+		die_nomem();
+	if (argc == 1 && buf_printf(&b, "postmaster@%s postmaster\n",
+	    domain) == -1)
+		die_nomem();
+	for (i = 1; i < argc; i++)
+		if (buf_printf(&b, "%s@%s %s\n", argv[i], domain, argv[i]) ==
+		    -1)
+			die_nomem();
+	put("recipients", &b, 0644);
+	buf_reset(&b);
+	/* RFC 5321 4.5.1: postmaster; RFC 2142: abuse */
+	if (buf_printf(&b, "# address target, target, ...\n"
+	    "postmaster@%s %s@%s\nabuse@%s %s@%s\n", domain, first, domain,
+	    domain, first, domain) == -1)
+		die_nomem();
+	if (argc == 1)
+		buf_reset(&b);
+	put("aliases", &b, 0644);
+	buf_reset(&b);
+	if (buf_puts(&b, "+\n") == -1)
+		die_nomem();
+	put("subaddress-delimiter", &b, 0644);
+	if (buf_set(&b, makefile, sizeof(makefile) - 1) == -1)
+		die_nomem();
+	put("Makefile", &b, 0644);
+	compile("domains");
+	compile("recipients");
+	compile("aliases");
+	if (tls)
+		selfsigned(host.s, domain);
+	log_info("dir=%s domain=%s host=%s accounts=%d tls=%s", dir, domain,
+	    host.s, argc > 1 ? argc - 1 : 1, tls ? "self-signed" : "none");
+	buf_free(&b);
+	buf_free(&host);
+	return 0;
+}
