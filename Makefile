@@ -150,3 +150,15 @@ clean:
 .PHONY: all check test deps fuzz install clean
 .SUFFIXES:
 .SECONDARY:
+
+# make run: a complete local instance in ./run (SMTP on 127.0.0.1:2525);
+# make stop ends it.
+run: deps
+	@$(MAKE) --no-print-directory SAN=0 O=build all
+	@scripts/run-local
+
+stop:
+	@s6-svscanctl -t run/services 2>/dev/null || \
+	    echo "stop: no instance running in ./run"
+
+.PHONY: run stop
