@@ -42,6 +42,11 @@ static const char makefile[] =
 "\n"
 ".PHONY: all\n";
 
+static const char *files[] = {
+	"me", "domains", "recipients", "aliases", "subaddress-delimiter",
+	"Makefile", "tls/key.pem", "tls/cert.pem", NULL
+};
+
 static int force;
 static const char *dir;
 
@@ -253,6 +258,16 @@ main(int argc, char **argv)
 		die(EXIT_PERM, "invalid host name: %s", host.s);
 	if (mkdir_p(dir, 0755) == -1)
 		die_sys(EXIT_TEMP, "unable to create %s", dir);
+	/* refuse before writing anything, so a refusal changes nothing */
+	for (i = 0; !force && files[i] != NULL; i++) {
+		buf_reset(&b);
+		if (buf_printf(&b, "%s/%s", dir, files[i]) == -1)
+			die_nomem();
+		if (access(b.s, F_OK) == 0)
+			die(EXIT_PERM, "%s exists; not overwriting it (use -f)",
+			    b.s);
+	}
+	buf_reset(&b);
 
 	if (buf_printf(&b, "%s\n", host.s) == -1)
 		die_nomem();

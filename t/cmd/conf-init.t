@@ -1,0 +1,49 @@
+#!/bin/sh
+# conf-init: a starter configuration that the other programs can use.
+. "$TOP/t/lib.sh"
+
+c=$T/conf
+exits "writes a configuration" 0 conf-init -d "$c" -n mx.example.test example.test demo bob 2>err
+contains "logs what it did" err 'conf-init: info: dir=.* domain=example.test'
+is "me" "$(cat "$c/me")" "mx.example.test"
+is "domain compiled" "$(cdb -q "$c/domains.cdb" example.test; echo rc=$?)" "rc=0"
+is "recipient compiled" "$(cdb -q "$c/recipients.cdb" bob@example.test)" "bob"
+is "postmaster alias to first account" \
+    "$(cdb -q "$c/aliases.cdb" postmaster@example.test)" "demo@example.test"
+is "abuse alias" "$(cdb -q "$c/aliases.cdb" abuse@example.test)" "demo@example.test"
+is "key mode" "$(stat -c %a "$c/tls/key.pem")" "600"
+is "tls dir mode" "$(stat -c %a "$c/tls")" "700"
+check "certificate matches key" sh -c "
+  [ \"\$(openssl x509 -in '$c/tls/cert.pem' -noout -pubkey)\" = \
+    \"\$(openssl pkey -in '$c/tls/key.pem' -pubout)\" ]"
+check "certificate names the host" sh -c \
+    "openssl x509 -in '$c/tls/cert.pem' -noout -ext subjectAltName | grep -q 'DNS:mx.example.test, DNS:example.test'"
+
+cp "$c/me" "$T/me.before"
+exits "refuses to overwrite" 100 conf-init -d "$c" example.test 2>err
+contains "says why" err 'exists; not overwriting'
+check "me unchanged" cmp -s "$c/me" "$T/me.before"
+exits "-f overwrites" 0 conf-init -f -T -d "$c" -n other.example.test example.test 2>/dev/null
+is "me rewritten" "$(cat "$c/me")" "other.example.test"
+is "default account postmaster" "$(cdb -q "$c/recipients.cdb" postmaster@example.test)" "postmaster"
+
+printf 'carol@example.test carol\n' >>"$c/recipients"
+exits "the directory's Makefile recompiles" 0 make -s -C "$c" 2>/dev/null
+is "new entry visible" "$(cdb -q "$c/recipients.cdb" carol@example.test)" "carol"
+
+exits "POSTERN_CONF is the default dir" 0 env POSTERN_CONF="$T/c2" conf-init -T example.org 2>/dev/null
+check "written there" test -f "$T/c2/domains.cdb"
+
+exits "invalid domain" 100 conf-init -d "$T/x" 'bad domain' 2>/dev/null
+exits "domain with double dot" 100 conf-init -d "$T/x" 'a..b' 2>/dev/null
+exits "invalid account" 100 conf-init -d "$T/x" example.test '../evil' 2>/dev/null
+exits "account with upper case" 100 conf-init -d "$T/x" example.test 'Demo' 2>/dev/null
+check "nothing written for invalid input" test ! -e "$T/x/me"
+exits "no domain is usage" 100 conf-init 2>/dev/null
+exits "-h" 100 conf-init -h 2>/dev/null
+: >"$T/file"
+exits "unwritable dir is 111" 111 conf-init -d "$T/file/conf" example.test 2>/dev/null
+
+rm -f "$c/me"
+exits "refusal when only some files exist" 100 conf-init -d "$c" example.test 2>/dev/null
+check "and nothing was written" test ! -e "$c/me"
