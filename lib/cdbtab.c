@@ -68,12 +68,14 @@ split(char *s, size_t n, char **k, size_t *kl, char **v, size_t *vl)
 	if (i == n || s[i] == '#')
 		return 0;
 	ks = i;
-	while (i < n && s[i] != ' ' && s[i] != '\t' && s[i] != ':')
+	while (i < n && s[i] != ' ' && s[i] != '\t')
 		i++;
 	*k = s + ks;
 	*kl = i - ks;
-	if (i < n && s[i] == ':')
-		i++;
+	/* "key: value": a colon ending the key is not part of it, so
+	 * keys may hold colons themselves (IPv6 addresses) */
+	if ((*k)[*kl - 1] == ':')
+		(*kl)--;
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
 	*v = s + i;

@@ -4,8 +4,10 @@
  * without a reload signal.
  *
  * Text table format (the files an administrator edits): one entry per
- * line, "key value" (separated by the first run of blanks, or by ':' and
- * blanks: "key: value"); blank lines and lines starting with '#' are
+ * line, "key value": the key runs to the first blank, the value from
+ * the next non-blank to the end of the line (trailing blanks dropped);
+ * a colon ending the key is dropped ("key: value"), so keys may contain
+ * colons (IPv6 addresses: "2001:db8::1 value"); blank lines and lines starting with '#' are
  * ignored; keys are stored as written unless CDBTAB_LOWER is given.  A
  * key may appear more than once; cdbtab_lookup returns the first.
  *

@@ -39,6 +39,7 @@ read_all(int fd, struct buf *b, size_t max)
 	for (;;) {
 		if (buf_ready(b, 8192) == -1)
 			return -1;
+		b->s[b->len] = '\0';	/* buf_ready does not; EOF at once */
 		r = read(fd, b->s + b->len, b->cap - b->len - 1);
 		if (r < 0) {
 			if (errno == EINTR)
@@ -184,17 +185,26 @@ int
 mkdir_p(const char *path, mode_t mode)
 {
 	struct buf p = BUF_INIT;
+	struct stat st;
 	size_t i;
 	int save;
 
+	if (*path == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
 	if (buf_puts(&p, path) == -1)
 		return -1;
 	for (i = 1; i <= p.len; i++) {
 		if (p.s[i] != '/' && p.s[i] != '\0')
 			continue;
 		p.s[i] = '\0';
-		if (mkdir(p.s, mode) == -1 && errno != EEXIST) {
+		/* an existing name must be a directory, as with mkdir -p */
+		if (mkdir(p.s, mode) == -1 && (errno != EEXIST ||
+		    stat(p.s, &st) == -1 || !S_ISDIR(st.st_mode))) {
 			save = errno;
+			if (save == EEXIST && i < p.len)
+				save = ENOTDIR;
 			buf_free(&p);
 			errno = save;
 			return -1;

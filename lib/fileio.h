@@ -30,8 +30,10 @@ int	fsync_parent(const char *);
 
 /*
  * Replace path atomically with p[0..n): write "path.tmp.UNIQUE" with mode,
- * fsync it, rename it over path, fsync the directory.  On failure the old
- * file is untouched and the temporary is removed.
+ * fsync it, rename it over path, fsync the directory.  On failure the
+ * temporary is removed and the old file is untouched, except when only
+ * the final fsync of the directory failed: then path may already hold
+ * the new content (not yet known to be durable).
  */
 int	atomic_replace(const char *path, const void *p, size_t n, mode_t mode);
 

@@ -71,7 +71,9 @@ emit(enum log_level lv, const char *text, const char *err)
 		return;
 	if ((size_t)n >= sizeof(raw))
 		n = sizeof(raw) - 1;
-	log_escape(out, sizeof(out) - 1, raw, (size_t)n);
+	/* at most LOG_LINE_MAX - 1 bytes, so with the LF the line is
+	 * LOG_LINE_MAX at most, escapes included */
+	log_escape(out, LOG_LINE_MAX, raw, (size_t)n);
 	o = strlen(out);
 	out[o++] = '\n';
 	/* one write(2) per line, so concurrent writers do not interleave */
