@@ -128,10 +128,11 @@ build-fuzz/fuzz_%: t/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h)
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \
 	  n=$$(basename $$f); mkdir -p build-fuzz/corpus-$$n; \
-	  echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+	  seed=t/fuzz/corpus-$${n#fuzz_}; [ -d $$seed ] || seed=t/fuzz/corpus; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS)s (seeds: $$seed)"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	      -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-	      build-fuzz/corpus-$$n t/fuzz/corpus 2>build-fuzz/$$n.log || \
+	      build-fuzz/corpus-$$n $$seed 2>build-fuzz/$$n.log || \
 	    { tail -40 build-fuzz/$$n.log; exit 1; }; \
 	  grep -E 'stat::number_of_executed_units|Done' build-fuzz/$$n.log; \
 	done
