@@ -48,6 +48,7 @@ buf_ready(struct buf *b, size_t n)
 		return -1;
 	b->s = p;
 	b->cap = cap;
+	b->s[b->len] = '\0';	/* buf.h: s[len] is NUL whenever s != NULL */
 	return 0;
 }
 
