@@ -133,6 +133,15 @@ rd_pending(const struct rd *r)
 	return r->len - r->pos;
 }
 
+size_t
+rd_unread(struct rd *r, size_t n)
+{
+	if (n > r->pos)
+		n = r->pos;
+	r->pos -= n;
+	return n;
+}
+
 void
 rd_discard(struct rd *r)
 {

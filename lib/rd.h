@@ -45,6 +45,14 @@ int	rd_bytes(struct rd *, struct buf *out, size_t n);
 /* Bytes already buffered and not yet consumed. */
 size_t	rd_pending(const struct rd *);
 
+/*
+ * Give back the last n bytes consumed, so the next read returns them
+ * again; only bytes still in the buffer can be given back (those of the
+ * last rd_bytes or rd_line call, unless a refill came after).  Returns
+ * how many were given back.
+ */
+size_t	rd_unread(struct rd *, size_t n);
+
 /* Drop everything buffered (RFC 3207 4: after STARTTLS). */
 void	rd_discard(struct rd *);
 

@@ -2,6 +2,7 @@
 # conf-init: a starter configuration that the other programs can use.
 . "$TOP/t/lib.sh"
 
+cd "$T" || exit 111
 c=$T/conf
 exits "writes a configuration" 0 conf-init -d "$c" -n mx.example.test example.test demo bob 2>err
 contains "logs what it did" err 'conf-init: info: dir=.* domain=example.test'

@@ -466,6 +466,30 @@ START_TEST(t_rd_bytes)
 }
 END_TEST
 
+/* rd_unread gives back bytes still buffered, never more. */
+START_TEST(t_rd_unread)
+{
+	struct rd r;
+	struct buf out = BUF_INIT, line = BUF_INIT;
+	int fd = PIPE_LIT("DATA\r\nQUIT\r\n");
+
+	rd_init(&r, fd, 1000);
+	ck_assert_int_eq(rd_bytes(&r, &out, 100), 1);
+	ck_assert_str_eq(out.s, "DATA\r\nQUIT\r\n");
+	/* a decoder used the first 6 bytes: give back the rest */
+	ck_assert_uint_eq(rd_unread(&r, out.len - 6), 6);
+	ck_assert_int_eq(rd_line(&r, &line, 100), 1);
+	ck_assert_str_eq(line.s, "QUIT\r\n");
+	/* more than was consumed: only what is in the buffer */
+	ck_assert_uint_eq(rd_unread(&r, 1000), 12);
+	ck_assert_int_eq(rd_line(&r, &line, 100), 1);
+	ck_assert_str_eq(line.s, "DATA\r\n");
+	close(fd);
+	buf_free(&out);
+	buf_free(&line);
+}
+END_TEST
+
 /* A line, then a counted body (BDAT-style), then a line again. */
 START_TEST(t_line_then_bytes)
 {
@@ -676,6 +700,7 @@ rd_suite(void)
 	tcase_add_test(tc, t_bad_fd);
 	tcase_add_test(tc, t_rd_wait);
 	tcase_add_test(tc, t_line_replaced);
+	tcase_add_test(tc, t_rd_unread);
 	suite_add_tcase(s, tc);
 	return s;
 }
