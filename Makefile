@@ -62,6 +62,8 @@ MANS	 = $(wildcard doc/*.[1-8])
 
 all: $(PROGS) $(UNITS)
 
+progs: $(PROGS)
+
 # V=1 shows the commands
 Q	 = $(if $(V),,@)
 
@@ -159,20 +161,20 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all check test deps fuzz install clean
+.PHONY: all progs check test deps fuzz install clean
 .SUFFIXES:
 .SECONDARY:
 
 # make bench: postern and Postfix side by side on loopback (figures, no
 # pass/fail); BENCH_N=2000 make bench for a quick run.
 bench: deps
-	@$(MAKE) --no-print-directory SAN=0 O=build all
+	@$(MAKE) --no-print-directory SAN=0 O=build progs
 	@scripts/bench
 
 # make run: a complete local instance in ./run (SMTP on 127.0.0.1:2525);
 # make stop ends it.
 run: deps
-	@$(MAKE) --no-print-directory SAN=0 O=build all
+	@$(MAKE) --no-print-directory SAN=0 O=build progs
 	@scripts/run-local
 
 stop:

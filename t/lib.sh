@@ -47,3 +47,17 @@ lacks() {	# lacks "description" file pattern
 count_files() {	# count_files dir: number of entries (not . and ..)
 	ls -A "$1" 2>/dev/null | wc -l | tr -d ' '
 }
+free_port() {	# a free TCP port on 127.0.0.1
+	/usr/bin/python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+wait_port() {	# wait_port PORT [tenths]: until 127.0.0.1:PORT accepts
+	_i=0
+	until /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1).close()" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ "$_i" -gt "${2:-100}" ] && return 1
+		sleep 0.1
+	done
+}
