@@ -1269,7 +1269,8 @@ make_inject_argv(struct smtpd *s, struct buf *b)
 	size_t count = 0, i;
 	int r;
 
-	r = add_str(b, &count, "%s", c->inject);
+	r = add_str(b, &count, "%s",
+	    c->inject != NULL ? c->inject : "queue-inject");
 	if (r == 0)
 		r = add_str(b, &count, "-f");
 	if (r == 0)
@@ -1385,6 +1386,41 @@ stage_reply(struct smtpd *s, struct pipeline_stage *st, size_t n,
 }
 
 /*
+ * queue_inject_run() on fd: 0 with the queue id in qid, or -1 with the
+ * reply for the client in rep.
+ */
+static int
+inject_inproc(struct smtpd *s, char **argv, int fd, struct buf *qid,
+    struct buf *rep, const char **who)
+{
+	struct buf r = BUF_INIT;
+	int argc, code;
+
+	for (argc = 0; argv[argc] != NULL; argc++)
+		;
+	buf_reset(qid);
+	code = queue_inject_run(argc, argv, fd, qid, &r);
+	if (code == 0) {
+		buf_free(&r);
+		return 0;
+	}
+	*who = "queue-inject";
+	if (code == EXIT_PERM && smtpd_filter_reply(r.s, r.len, '5', rep))
+		;
+	else if (code == EXIT_TEMP && smtpd_filter_reply(r.s, r.len, '4',
+	    rep))
+		;
+	else {
+		(void)buf_set(rep, replies[RP_TEMP], strlen(replies[RP_TEMP]));
+		if (code != EXIT_TEMP)
+			log_warn("%s stage-failed stage=queue-inject code=%d",
+			    s->sid, code);
+	}
+	buf_free(&r);
+	return -1;
+}
+
+/*
  * Run the filter chain, then queue-inject.  queue-inject commits what it
  * read at EOF, so it starts only after every filter has succeeded, on the
  * filters' output collected in a second spool file: a filter that dies
@@ -1426,14 +1462,21 @@ deliver(struct smtpd *s, struct buf *rep)
 			goto temp;
 		in = out2;
 	}
-	inj.argv = argv;
-	if (pipeline_run(&inj, 1, envp, in, -1, &qid, 256,
-	    c->data_timeout_ms) == -1) {
-		warn_sys("%s %s", s->sid, c->inject);
-		goto temp;
+	if (c->inject == NULL) {
+		/* queue-inject's own code, in-process: a process start less
+		 * per message (DESIGN.md section 10), the same behaviour */
+		if (inject_inproc(s, argv, in, &qid, rep, &who) == -1)
+			goto done;
+	} else {
+		inj.argv = argv;
+		if (pipeline_run(&inj, 1, envp, in, -1, &qid, 256,
+		    c->data_timeout_ms) == -1) {
+			warn_sys("%s %s", s->sid, c->inject);
+			goto temp;
+		}
+		if (stage_reply(s, &inj, 1, rep, &who))
+			goto done;
 	}
-	if (stage_reply(s, &inj, 1, rep, &who))
-		goto done;
 	/* the queue id: the first line, printable, no blanks */
 	for (i = 0; i < qid.len && qid.s[i] > 0x20 && qid.s[i] < 0x7f; i++)
 		;
@@ -1666,6 +1709,8 @@ smtpd_serve(const struct smtpd_conf *c, int rfd, int wfd)
 	s->rd.ctx = s;
 	/* writes to a client that left fail with EPIPE, not a signal */
 	signal(SIGPIPE, SIG_IGN);
+	/* a file size limit fails a write to the queue with EFBIG */
+	signal(SIGXFSZ, SIG_IGN);
 	/* a last stop for anything that blocks past the session's end */
 	if (c->session_timeout_ms > 0)
 		alarm((unsigned)(c->session_timeout_ms / 1000 + 60));
@@ -1886,7 +1931,13 @@ smtpd_conf_load(struct smtpd_conf *c, const char **bad_r)
 		free(c->tls_key);
 		c->tls_cert = c->tls_key = NULL;
 	}
-	if ((c->inject = strdup("queue-inject")) == NULL)
+	/* smtp-inject: a program to run instead of queue-inject's code
+	 * in-process (a wrapper of the administrator's, or a test's) */
+	if ((r = control_line("smtp-inject", &b)) == -1) {
+		*bad_r = "smtp-inject";
+		goto fail;
+	}
+	if (r == 1 && (c->inject = buf_steal(&b)) == NULL)
 		goto fail;
 	c->relayclient = getenv("RELAYCLIENT") != NULL;
 	c->remoteip = env_dup("TCPREMOTEIP");

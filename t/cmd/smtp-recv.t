@@ -1,8 +1,8 @@
 #!/bin/sh
 # smtp-recv driven directly on stdin/stdout with scripted sessions.
-# Messages go to the real queue-inject and a queue in $T/queue; a
-# stand-in queue-inject (in $T/fake, put first on PATH only there) is used
-# for the failure exits (100, 111, others) of the last stage.
+# Messages are queued in-process into a queue in $T/queue (queue-inject's
+# code); a stand-in queue-inject (in $T/fake, named by the control file
+# smtp-inject only there) is used for the failure exits of the last stage.
 . "$TOP/t/lib.sh"
 
 PY=/usr/bin/python3
@@ -484,7 +484,7 @@ rm -f "$conf/smtp-filters"
 
 # --- queue-inject failing ---------------------------------------------------
 clean
-PATH="$T/fake:$PATH"
+echo "$T/fake/queue-inject" >"$conf/smtp-inject"
 echo 100 >"$QI/exit"
 echo "554 5.6.0 message is malformed" >"$QI/err"
 session "$msg"
@@ -501,7 +501,23 @@ is "inject 100 without a reply: generic 554" "$(rline 16)" "554 5.7.0 message re
 echo 3 >"$QI/exit"
 session "$msg"
 is "inject exits 3: 451" "$(rline 16)" "451 4.3.0 temporary failure, try again later"
-PATH=${PATH#"$T/fake:"}
+rm -f "$conf/smtp-inject"
+clean
+
+# --- queue-inject's code runs in-process: no program is started ---------------
+printf 'EHLO c.test\r\nMAIL FROM:<s@remote.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' |
+	env PATH=/nonexistent "$BIN/smtp-recv" >"$T/r" 2>"$T/log"
+is "in-process: queued without queue-inject on PATH" "$(nmsg)" 1
+contains "in-process: 250 with the queue id" "$T/r" '^250 2\.0\.0 OK queued as [0-9]'
+contains "in-process: queue-inject's log line" "$T/log" 'smtp-recv: info: [^ ]+ queued from=<s@remote.test> rcpts=1'
+if command -v strace >/dev/null 2>&1; then
+	clean
+	printf 'EHLO c.test\r\nMAIL FROM:<s@remote.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' |
+		strace -f -e trace=execve -o "$T/strace" "$BIN/smtp-recv" >"$T/r" 2>/dev/null
+	is "in-process: one execve per session (smtp-recv's own)" \
+	    "$(grep -c 'execve(' "$T/strace")" 1
+	is "in-process: and it was queued" "$(nmsg)" 1
+fi
 clean
 
 # --- configuration errors -----------------------------------------------------
