@@ -19,7 +19,6 @@ static int	sink_put(struct sink *, const void *, size_t);
 static int	sink_putc(struct sink *, int);
 static int	sink_fail(struct sink *);
 static int	b64val(unsigned char);
-static int	hexval(unsigned char);
 static int	is_lws(unsigned char);
 static int	is_token(unsigned char);
 static size_t	utf8_badlen(const unsigned char *, size_t);
@@ -110,8 +109,8 @@ b64val(unsigned char c)
 	return -1;
 }
 
-static int
-hexval(unsigned char c)
+int
+hex_value(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -342,8 +341,8 @@ qp_decode(struct buf *out, const void *in, size_t n, unsigned mode,
 			}
 			if (j + 1 == ce)
 				break;	/* rule 5: a soft line break */
-			if (j + 2 < ce && (hi = hexval(p[j + 1])) >= 0 &&
-			    (lo = hexval(p[j + 2])) >= 0) {
+			if (j + 2 < ce && (hi = hex_value(p[j + 1])) >= 0 &&
+			    (lo = hex_value(p[j + 2])) >= 0) {
 				if (sink_putc(&k, hi << 4 | lo) == -1)
 					goto fail;
 				j += 2;
@@ -775,8 +774,8 @@ pct_decode(struct buf *out, const char *s, size_t n, unsigned *flags_r)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%' && i + 2 < n &&
-		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		    (hi = hex_value((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hex_value((unsigned char)s[i + 2])) >= 0) {
 			out->s[out->len++] = (char)(hi << 4 | lo);
 			i += 2;
 			continue;
@@ -908,8 +907,8 @@ ew_bytes(struct buf *raw, const struct ew *w, unsigned mode)
 			c = ' ';
 		else if (c == '=') {
 			if (i + 2 >= w->textlen ||
-			    (hi = hexval((unsigned char)w->text[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)w->text[i + 2])) < 0)
+			    (hi = hex_value((unsigned char)w->text[i + 1])) < 0 ||
+			    (lo = hex_value((unsigned char)w->text[i + 2])) < 0)
 				goto bad;
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;

@@ -49,6 +49,9 @@
  * ends a line after every linelen characters and at the end with eol
  * (RFC 2045 6.8: at most 76 characters, CRLF).
  */
+/* The value of a hex digit (either case), or -1. */
+int	hex_value(int);
+
 int	b64_encode(struct buf *, const void *, size_t);
 int	b64_encode_lines(struct buf *, const void *, size_t, size_t linelen,
 	    const char *eol);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "codec.h"
 #include "control.h"
 #include "fileio.h"
 #include "log.h"
@@ -117,18 +118,6 @@ queue_escape(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 queue_unescape(struct buf *b, const char *s, size_t n)
 {
@@ -145,8 +134,8 @@ queue_unescape(struct buf *b, const char *s, size_t n)
 		}
 		if (i + 2 >= n)
 			goto bad;
-		if ((h = hexval((unsigned char)s[i + 1])) < 0 ||
-		    (l = hexval((unsigned char)s[i + 2])) < 0 ||
+		if ((h = hex_value((unsigned char)s[i + 1])) < 0 ||
+		    (l = hex_value((unsigned char)s[i + 2])) < 0 ||
 		    (h == 0 && l == 0))	/* no NUL in a value */
 			goto bad;
 		if (buf_putc(b, h * 16 + l) == -1)
@@ -324,8 +313,8 @@ queue_xtext_decode(const char *s, size_t n, struct buf *out)
 				return -1;
 			continue;
 		}
-		if (i + 2 >= n || (h = hexval((unsigned char)s[i + 1])) < 0 ||
-		    (l = hexval((unsigned char)s[i + 2])) < 0) {
+		if (i + 2 >= n || (h = hex_value((unsigned char)s[i + 1])) < 0 ||
+		    (l = hex_value((unsigned char)s[i + 2])) < 0) {
 			errno = EINVAL;
 			return -1;
 		}
