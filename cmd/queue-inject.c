@@ -32,12 +32,11 @@ main(int argc, char **argv)
 		 * (DESIGN.md section 4) */
 		if (buf_putc(&reply, '\n') == 0)
 			(void)write_all(2, reply.s, reply.len);
-		return code;
-	}
-	/* queued: a lost stdout cannot take that back */
-	if (buf_putc(&id, '\n') == -1 || write_all(1, id.s, id.len) == -1)
+	} else if (buf_putc(&id, '\n') == -1 ||
+	    write_all(1, id.s, id.len) == -1)
+		/* queued: a lost stdout cannot take that back */
 		warn_sys("%s unable to print the queue id", id.s);
 	buf_free(&id);
 	buf_free(&reply);
-	return 0;
+	return code;
 }
