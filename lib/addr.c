@@ -50,6 +50,7 @@ static int lx_domain(struct lx *, struct buf *, unsigned *);
 static void collapse(struct buf *);
 static char *dupmem(const char *, size_t);
 static int unfold(struct buf *, const char *, size_t);
+static int ctx_start(struct ctx *, const char *, size_t, struct addr_err *);
 static void list_truncate(struct addr_list *, size_t, size_t);
 static int list_add(struct ctx *, int, const char *, unsigned);
 static int angle_addr(struct ctx *, unsigned *);
@@ -798,6 +799,28 @@ group(struct ctx *c)
 	return lx_cfws(x) == -1 ? -1 : 0;
 }
 
+/*
+ * Start a parse of the field value s[0..n) in a zeroed ctx: the value
+ * unfolded, and a copy of it to parse (c->tmp is reused as scratch).
+ * 0, or -1 with the error recorded.
+ */
+static int
+ctx_start(struct ctx *c, const char *s, size_t n, struct addr_err *err)
+{
+	c->x.err = err;
+	if (err != NULL) {
+		err->pos = 0;
+		err->why = NULL;
+	}
+	if (unfold(&c->tmp, s, n) == -1 ||
+	    (c->x.s = dupmem(c->tmp.s, c->tmp.len)) == NULL) {
+		nomem(&c->x);
+		return -1;
+	}
+	c->x.n = c->tmp.len;
+	return 0;
+}
+
 int
 addr_parse(struct addr_list *l, const char *s, size_t n, unsigned flags,
     struct addr_err *err)
@@ -809,21 +832,8 @@ addr_parse(struct addr_list *l, const char *s, size_t n, unsigned flags,
 	memset(&c, 0, sizeof(c));
 	c.l = l;
 	c.flags = flags;
-	c.x.err = err;
-	if (err != NULL) {
-		err->pos = 0;
-		err->why = NULL;
-	}
-	if (unfold(&c.tmp, s, n) == -1) {
-		nomem(&c.x);
+	if (ctx_start(&c, s, n, err) == -1)
 		goto out;
-	}
-	/* parse a copy: c.tmp is reused as scratch */
-	if ((c.x.s = dupmem(c.tmp.s, c.tmp.len)) == NULL) {
-		nomem(&c.x);
-		goto out;
-	}
-	c.x.n = c.tmp.len;
 	/* RFC 5322 3.4 address-list, 4.4 obs-addr-list (empty elements) */
 	for (;;) {
 		if (lx_cfws(&c.x) == -1)
@@ -1316,20 +1326,8 @@ addr_msgid_parse(struct addr_msgids *m, const char *s, size_t n, unsigned flags,
 	int r = -1;
 
 	memset(&c, 0, sizeof(c));
-	c.x.err = err;
-	if (err != NULL) {
-		err->pos = 0;
-		err->why = NULL;
-	}
-	if (unfold(&c.tmp, s, n) == -1) {
-		nomem(&c.x);
+	if (ctx_start(&c, s, n, err) == -1)
 		goto out;
-	}
-	if ((c.x.s = dupmem(c.tmp.s, c.tmp.len)) == NULL) {
-		nomem(&c.x);
-		goto out;
-	}
-	c.x.n = c.tmp.len;
 	for (;;) {
 		if (lx_cfws(&c.x) == -1)
 			goto out;
