@@ -110,7 +110,7 @@ $(O)/bin/$(notdir $(1)): $(patsubst %.c,$(O)/%.o,$(wildcard $(1)/*.c)) $(LIBA)
 endef
 $(foreach d,$(CMD_DIRS),$(eval $(call dir_prog,$(d))))
 
-$(O)/t/%.o: t/unit/%.c t/unit/unit.h $(wildcard lib/*.h)
+$(O)/t/%.o: t/unit/%.c t/unit/unit.h t/unit/vectors.h $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-missing-prototypes \

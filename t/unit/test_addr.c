@@ -13,6 +13,7 @@
 #include "fileio.h"
 #include "msg.h"
 #include "unit.h"
+#include "vectors.h"
 
 /* Escape as convert.py does: \\ \n \r \t. */
 static void
@@ -1093,86 +1094,10 @@ END_TEST
  * The vectors in t/data/header-vectors: "I" input, expectation lines,
  * ".".  Loaded once, before the tests run.
  */
-struct vcase {
-	struct buf in;
-	struct buf want;
-	int line;
-};
 
 static struct vcase vaddr[128], vid[64];
 static size_t nvaddr, nvid;
 
-static void
-unesc(struct buf *b, const char *s, size_t n)
-{
-	size_t i;
-	char c;
-
-	for (i = 0; i < n; i++) {
-		c = s[i];
-		if (c == '\\' && i + 1 < n) {
-			switch (s[++i]) {
-			case 'n':
-				c = '\n';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			default:
-				c = s[i];
-			}
-		}
-		if (buf_putc(b, c) == -1)
-			abort();
-	}
-}
-
-static size_t
-load(const char *name, struct vcase *v, size_t max)
-{
-	struct buf path = BUF_INIT, f = BUF_INIT;
-	const char *top = getenv("TOP");
-	char *p, *nl, *end;
-	size_t n = 0;
-	int line = 0, open = 0;
-
-	if (top == NULL || *top == '\0')
-		top = ".";
-	if (buf_printf(&path, "%s/t/data/header-vectors/%s", top, name) == -1 ||
-	    read_file(path.s, &f, 1 << 20) == -1) {
-		buf_free(&path);
-		return 0;
-	}
-	for (p = f.s, end = f.s + f.len; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		line++;
-		if (*p == '#')
-			continue;
-		if (nl - p >= 2 && p[0] == 'I' && p[1] == '\t') {
-			if (n >= max)
-				break;
-			memset(&v[n], 0, sizeof(v[n]));
-			v[n].line = line;
-			unesc(&v[n].in, p + 2, (size_t)(nl - p - 2));
-			if (buf_puts(&v[n].want, "") == -1)
-				abort();
-			open = 1;
-		} else if (nl - p == 1 && *p == '.' && open) {
-			n++;
-			open = 0;
-		} else if (open) {
-			if (buf_put(&v[n].want, p, (size_t)(nl - p + 1)) == -1)
-				abort();
-		}
-	}
-	buf_free(&path);
-	buf_free(&f);
-	return n;
-}
 
 START_TEST(t_vectors_loaded)
 {
@@ -1228,8 +1153,8 @@ addr_suite(void)
 	Suite *s = suite_create("addr");
 	TCase *tc = tcase_create("addr");
 
-	nvaddr = load("address.txt", vaddr, NITEMS(vaddr));
-	nvid = load("id.txt", vid, NITEMS(vid));
+	nvaddr = vec_load("address.txt", vaddr, NITEMS(vaddr));
+	nvid = vec_load("id.txt", vid, NITEMS(vid));
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, t_acases, 0, NITEMS(acases));
 	tcase_add_test(tc, t_flags);
