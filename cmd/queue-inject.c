@@ -24,7 +24,7 @@ main(int argc, char **argv)
 	 * nor may a reader leaving the trigger once the message is queued */
 	signal(SIGXFSZ, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	code = queue_inject_run(argc, argv, 0, &id, &reply);
+	code = queue_inject_run(argc, argv, 0, NULL, 0, &id, &reply);
 	if (code == QUEUE_INJECT_USAGE)
 		die_usage(USAGE);
 	if (code != 0) {

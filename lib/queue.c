@@ -1681,8 +1681,8 @@ inject_optarg(int argc, char *const argv[], int *i)
 }
 
 int
-queue_inject_run(int argc, char *const argv[], int fd, struct buf *id_r,
-    struct buf *reply)
+queue_inject_run(int argc, char *const argv[], int fd, const void *mem,
+    size_t len, struct buf *id_r, struct buf *reply)
 {
 	struct queue_env env;
 	struct queue_inject inj;
@@ -1782,7 +1782,8 @@ queue_inject_run(int argc, char *const argv[], int fd, struct buf *id_r,
 		    strerror(errno));
 		goto close;
 	}
-	if (queue_inject_fd(&inj, fd) == -1) {
+	if ((fd != -1 ? queue_inject_fd(&inj, fd) :
+	    queue_inject_write(&inj, mem, len)) == -1) {
 		int save = errno;
 
 		queue_inject_abort(&inj);

@@ -217,16 +217,18 @@ void	queue_inject_abort(struct queue_inject *);
 /*
  * All of queue-inject(8): argv as that program takes it (argv[0] is its
  * name: "-f SENDER", "-o KEY=VALUE"..., "--", recipients), the message
- * read from fd to EOF, stored durably; the queue id goes to id_r.  For
- * the program, and for smtp-recv, which calls it in-process when its
- * filter chain is empty (DESIGN.md section 10: one process start less per
- * message).  Logs as queue-inject does.  Returns 0; EXIT_PERM or
- * EXIT_TEMP with the SMTP reply for the client in reply_r; or
- * QUEUE_INJECT_USAGE for bad usage (nothing logged).
+ * read from fd to EOF (or, when fd is -1, the len bytes at mem), stored
+ * durably; the queue id goes to id_r.  For the program, and for
+ * smtp-recv, which calls it in-process when its filter chain is empty
+ * (DESIGN.md section 10: one process start less per message), with the
+ * message from memory when it is small.  Logs as queue-inject does.
+ * Returns 0; EXIT_PERM or EXIT_TEMP with the SMTP reply for the client in
+ * reply_r; or QUEUE_INJECT_USAGE for bad usage (nothing logged).
  */
 #define QUEUE_INJECT_USAGE	2
 int	queue_inject_run(int argc, char *const argv[], int fd,
-	    struct buf *id_r, struct buf *reply_r);
+	    const void *mem, size_t len, struct buf *id_r,
+	    struct buf *reply_r);
 
 /*
  * Per-recipient state (env/ID)

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE	/* O_TMPFILE, where the system has it */
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
@@ -208,12 +209,16 @@ struct smtpd {
 	struct rcpt	*rcpts;
 	size_t		 nrcpt, rcap;
 	int		 bdat;		/* BDAT chunks taken */
+	int		 spooling;	/* DATA or BDAT under way */
 	int		 spool;		/* -1 or the spool file */
 	unsigned long long msgsize;
 	int		 toobig;
 	int		 spool_err;
 	struct buf	 sbuf;		/* spool bytes not written yet */
 };
+
+#define SPOOL_BLOCK	65536	/* writes to the spool file */
+#define SPOOL_MEM	262144	/* a message up to this stays in memory */
 
 struct cmd {
 	const char	*name;
@@ -415,6 +420,7 @@ txn_reset(struct smtpd *s)
 	esmtp_mail_free(&s->mp);
 	memset(&s->mp, 0, sizeof(s->mp));
 	s->bdat = 0;
+	s->spooling = 0;
 	if (s->spool >= 0)
 		close(s->spool);
 	s->spool = -1;
@@ -719,7 +725,7 @@ finish_message(struct smtpd *s, unsigned dotflags)
 		id = RP_NUL;
 	else if (dotflags & SMTPD_DOT_LONGLINE)
 		id = RP_LONG_TEXT;
-	else if (s->spool_err || spool_flush(s) == -1) {
+	else if (s->spool_err || (s->spool >= 0 && spool_flush(s) == -1)) {
 		errno = s->spool_err;
 		warn_sys("%s unable to write the spool file", s->sid);
 		id = RP_TEMP;
@@ -1017,13 +1023,20 @@ pick_spooldir(void)
 	return e != NULL && *e != '\0' ? e : "/tmp";
 }
 
-/* An unlinked temporary file in the spool directory. */
+/* An unlinked temporary file in the spool directory: with O_TMPFILE it
+ * never has a name, so not even a crash can leave it behind. */
 static int
 tmpfile_open(struct smtpd *s)
 {
 	struct buf path = BUF_INIT;
 	int fd, save;
 
+#ifdef O_TMPFILE
+	fd = open(s->spooldir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
+	    errno != EINVAL))
+		return fd;
+#endif
 	if (buf_printf(&path, "%s/smtp-recv.XXXXXX", s->spooldir) == -1)
 		return -1;
 	fd = mkstemp(path.s);
@@ -1037,15 +1050,25 @@ tmpfile_open(struct smtpd *s)
 	return fd;
 }
 
+/* With filters or an inject program the message goes to a file at once;
+ * with neither, it stays in memory up to SPOOL_MEM (the usual message:
+ * no file at all), past that it goes to a file too. */
+static int
+need_file(const struct smtpd *s)
+{
+	return s->conf->nfilters > 0 || s->conf->inject != NULL;
+}
+
 static int
 spool_open(struct smtpd *s)
 {
 	struct buf hdr = BUF_INIT;
 
-	if (s->spool >= 0)
+	if (s->spooling)
 		return 0;
-	if ((s->spool = tmpfile_open(s)) == -1)
+	if (need_file(s) && (s->spool = tmpfile_open(s)) == -1)
 		return -1;
+	s->spooling = 1;
 	s->msgsize = 0;
 	s->toobig = 0;
 	s->spool_err = 0;
@@ -1054,16 +1077,19 @@ spool_open(struct smtpd *s)
 	if (received(s, &hdr) == -1 ||
 	    buf_put(&s->sbuf, hdr.s, hdr.len) == -1) {
 		buf_free(&hdr);
-		close(s->spool);
+		if (s->spool >= 0)
+			close(s->spool);
 		s->spool = -1;
+		s->spooling = 0;
 		return -1;
 	}
 	buf_free(&hdr);
 	return 0;
 }
 
-/* Message bytes to the spool: counted, written in 64 KiB blocks; past
- * smtp-maxsize they are counted and dropped. */
+/* Message bytes to the spool: counted, written in 64 KiB blocks (kept
+ * in memory up to SPOOL_MEM while there is no file); past smtp-maxsize
+ * they are counted and dropped. */
 static int
 spool_write(struct smtpd *s, const char *p, size_t n)
 {
@@ -1077,7 +1103,7 @@ spool_write(struct smtpd *s, const char *p, size_t n)
 		return 0;
 	if (buf_put(&s->sbuf, p, n) == -1)
 		return -1;
-	if (s->sbuf.len >= 65536)
+	if (s->sbuf.len >= (s->spool >= 0 ? SPOOL_BLOCK : SPOOL_MEM))
 		(void)spool_flush(s);
 	return 0;
 }
@@ -1091,6 +1117,11 @@ spool_flush(struct smtpd *s)
 	}
 	if (s->sbuf.len == 0)
 		return 0;
+	if (s->spool == -1 && (s->spool = tmpfile_open(s)) == -1) {
+		s->spool_err = errno;
+		buf_reset(&s->sbuf);
+		return -1;
+	}
 	if (write_all(s->spool, s->sbuf.s, s->sbuf.len) == -1) {
 		s->spool_err = errno;
 		buf_reset(&s->sbuf);
@@ -1399,7 +1430,8 @@ inject_inproc(struct smtpd *s, char **argv, int fd, struct buf *qid,
 	for (argc = 0; argv[argc] != NULL; argc++)
 		;
 	buf_reset(qid);
-	code = queue_inject_run(argc, argv, fd, qid, &r);
+	code = queue_inject_run(argc, argv, fd, s->sbuf.s, s->sbuf.len, qid,
+	    &r);
 	if (code == 0) {
 		buf_free(&r);
 		return 0;
@@ -1444,7 +1476,11 @@ deliver(struct smtpd *s, struct buf *rep)
 	if ((envp = make_env(s, &envs)) == NULL ||
 	    (argv = make_inject_argv(s, &args)) == NULL)
 		die_nomem();
-	if (lseek(s->spool, 0, SEEK_SET) == -1)
+	/* a message still in memory goes from there (fd -1) to the queue */
+	if (s->spool >= 0 && (spool_flush(s) == -1 ||
+	    lseek(s->spool, 0, SEEK_SET) == -1))
+		goto temp;
+	if (s->spool == -1 && need_file(s))
 		goto temp;
 	if (nf > 0) {
 		if ((out2 = tmpfile_open(s)) == -1)
