@@ -1,31 +1,58 @@
 /*
- * smtp-recv: the SMTP server (RFC 5321), one process per connection
- * under tcpserver: the connection is fds 0 and 1.  The protocol is in
- * lib/smtpd.c; doc/smtp-recv.8 is the reference.
+ * smtp-recv: the SMTP server (RFC 5321).  One session on fds 0 and 1
+ * (under tcpserver, or a test); or, when fd 0 is a listening socket
+ * (tcp-listen), its own launcher: a forked process per connection, no
+ * exec (lib/serve.c).  The protocol is in lib/smtpd.c; doc/smtp-recv.8
+ * is the reference.
  */
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "serve.h"
 #include "smtpd.h"
 
-#define USAGE	"smtp-recv (under tcpserver: the connection is fds 0 and 1)"
+#define USAGE	"smtp-recv [-c maxconn] [-x rules.cdb] " \
+		"(fd 0: a connection, or a listening socket)"
 
 int
 main(int argc, char **argv)
 {
+	struct serve_opts so = { 0, NULL };
 	struct smtpd_conf conf;
 	const char *bad;
+	char *end;
 	int ch, r;
 
 	log_init(argv[0]);
-	while ((ch = getopt(argc, argv, "h")) != -1)
-		die_usage(USAGE);
+	while ((ch = getopt(argc, argv, "c:hx:")) != -1) {
+		switch (ch) {
+		case 'c':
+			so.maxconn = strtoul(optarg, &end, 10);
+			if (*optarg < '1' || *optarg > '9' || *end != '\0' ||
+			    so.maxconn > 100000)
+				die(EXIT_PERM, "bad -c: %s", optarg);
+			break;
+		case 'x':
+			so.rules = optarg;
+			break;
+		default:
+			die_usage(USAGE);
+		}
+	}
 	if (optind != argc)
 		die_usage(USAGE);
 	/* a closed stderr must not become a spool or pipe descriptor */
 	if (fcntl(2, F_GETFD) == -1 && open("/dev/null", O_WRONLY) != 2)
 		return EXIT_TEMP;
+	/* the zone file once, here, rather than in every session */
+	tzset();
+	/* returns in the child with the connection on fds 0 and 1 */
+	if (serve_is_listener(0) && serve_loop(0, &so) == -1)
+		die_sys(EXIT_TEMP, "unable to accept connections");
 	if (smtpd_conf_load(&conf, &bad) == -1) {
 		warn_sys("unable to read control file %s",
 		    bad != NULL ? bad : "(system)");
