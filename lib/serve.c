@@ -6,6 +6,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -139,21 +140,158 @@ pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * The listening process keeps SERVE_SPARES children forked ahead, each
+ * waiting to accept one connection, so that no fork is on a
+ * connection's path.  A spare that has accepted writes its pid on the
+ * notify pipe and becomes a session; the parent then forks the next.
+ * Spares poll the read end of the "alive" pipe, whose write end only the
+ * parent holds: when the parent is gone, they go too (even after
+ * SIGKILL), and no connection is taken after that.
+ */
+#define SERVE_SPARES	4
+
+static int	child_setup(int, int, const struct sockaddr *,
+		    const struct serve_opts *);
+
+struct server {
+	const struct serve_opts *o;
+	int		 lfd;
+	int		 notify[2];
+	int		 alive[2];
+	unsigned long	 max, busy;
+	pid_t		 spare[SERVE_SPARES];
+	size_t		 nspare;
+	sigset_t	 oldmask;
+	struct sigaction old_chld, old_term, old_hup;
+};
+
+static int
+spare_drop(struct server *sv, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < sv->nspare; i++)
+		if (sv->spare[i] == pid) {
+			sv->spare[i] = sv->spare[--sv->nspare];
+			return 1;
+		}
+	return 0;
+}
+
 static void
-reap(unsigned long *active)
+reap(struct server *sv)
 {
 	pid_t pid;
 	int st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (*active > 0)
-			(*active)--;
+		if (spare_drop(sv, pid))
+			log_warn("spare pid=%ld ended before a connection "
+			    "status=%d", (long)pid, WIFEXITED(st) ?
+			    WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		else if (sv->busy > 0)
+			sv->busy--;
 		if (WIFSIGNALED(st))
 			log_warn("session pid=%ld killed by signal %d",
 			    (long)pid, WTERMSIG(st));
 	}
 }
 
+/* in a spare: wait for a connection (or the parent's end) and take it */
+static int
+spare_accept(struct server *sv, struct sockaddr_storage *peer)
+{
+	struct pollfd pf[2];
+	socklen_t len;
+	pid_t me = getpid();
+	int c;
+
+	pf[0].fd = sv->lfd;
+	pf[0].events = POLLIN;
+	pf[1].fd = sv->alive[0];
+	pf[1].events = POLLIN;
+	for (;;) {
+		if (poll(pf, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			_exit(EXIT_TEMP);
+		}
+		if (pf[1].revents != 0)
+			_exit(EXIT_DONE);	/* the parent is gone */
+		if (pf[0].revents == 0)
+			continue;
+		len = sizeof(*peer);
+		if ((c = accept(sv->lfd, (struct sockaddr *)peer,
+		    &len)) >= 0)
+			break;
+		switch (errno) {
+		case EINTR:
+		case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+		case EWOULDBLOCK:
+#endif
+		case ECONNABORTED:
+		case EPROTO:
+			continue;	/* another spare took it, or it went */
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			warn_sys("unable to accept a connection");
+			pause_ms(100);
+			continue;
+		}
+		warn_sys("unable to accept a connection");
+		_exit(EXIT_TEMP);
+	}
+	/* a pid is less than PIPE_BUF: written whole or not at all */
+	if (write(sv->notify[1], &me, sizeof(me)) != (ssize_t)sizeof(me))
+		warn_sys("unable to tell the listening process");
+	close(sv->notify[1]);
+	close(sv->alive[0]);
+	return c;
+}
+
+static int
+spare_fork(struct server *sv)
+{
+	struct sockaddr_storage peer;
+	pid_t pid;
+	int c;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid > 0) {
+		sv->spare[sv->nspare++] = pid;
+		return 0;
+	}
+	sigaction(SIGCHLD, &sv->old_chld, NULL);
+	sigaction(SIGTERM, &sv->old_term, NULL);
+	sigaction(SIGHUP, &sv->old_hup, NULL);
+	sigprocmask(SIG_SETMASK, &sv->oldmask, NULL);
+	close(sv->notify[0]);
+	close(sv->alive[1]);
+	c = spare_accept(sv, &peer);
+	if (child_setup(sv->lfd, c, (struct sockaddr *)&peer, sv->o) == -1) {
+		warn_sys("unable to set up the connection");
+		_exit(EXIT_TEMP);
+	}
+	return 1;
+}
+
+/* pids from spares that took a connection */
+static void
+read_notify(struct server *sv)
+{
+	pid_t pids[64];
+	ssize_t n, i;
+
+	while ((n = read(sv->notify[0], pids, sizeof(pids))) > 0)
+		for (i = 0; i < n / (ssize_t)sizeof(pid_t); i++)
+			if (spare_drop(sv, pids[i]))
+				sv->busy++;
+}
 /* in the child: the connection on fds 0 and 1, tcpserver's variables */
 static int
 child_setup(int lfd, int c, const struct sockaddr *peer,
@@ -206,104 +344,76 @@ child_setup(int lfd, int c, const struct sockaddr *peer,
 int
 serve_loop(int lfd, const struct serve_opts *o)
 {
-	struct sigaction sa, old_chld, old_term, old_hup;
-	struct sockaddr_storage peer;
-	socklen_t len;
-	sigset_t block, old;
+	static struct server sv;
+	struct sigaction sa;
+	sigset_t block;
 	fd_set rfds;
-	unsigned long active = 0, max;
-	int c, full = 0;
-	pid_t pid;
+	int full = 0, r;
 
-	max = o->maxconn ? o->maxconn : SERVE_MAXCONN_DEFAULT;
-	if (lfd >= FD_SETSIZE) {
-		errno = EBADF;
+	memset(&sv, 0, sizeof(sv));
+	sv.o = o;
+	sv.lfd = lfd;
+	sv.max = o->maxconn ? o->maxconn : SERVE_MAXCONN_DEFAULT;
+	if (pipe(sv.notify) == -1)
 		return -1;
-	}
+	if (pipe(sv.alive) == -1 || sv.notify[0] >= FD_SETSIZE)
+		return -1;
+	if (fcntl(sv.notify[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(sv.notify[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(sv.notify[1], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(sv.alive[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(sv.alive[1], F_SETFD, FD_CLOEXEC) == -1 ||
+	    /* spares poll, then accept: one may lose the race to another */
+	    fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) == -1)
+		return -1;
 	/* signals arrive only inside pselect or sigsuspend: no race
 	 * between testing a flag and waiting */
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &block, &old) == -1)
+	if (sigprocmask(SIG_BLOCK, &block, &sv.oldmask) == -1)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGCHLD, &sa, &old_chld) == -1 ||
-	    sigaction(SIGTERM, &sa, &old_term) == -1 ||
-	    sigaction(SIGHUP, &sa, &old_hup) == -1)
+	if (sigaction(SIGCHLD, &sa, &sv.old_chld) == -1 ||
+	    sigaction(SIGTERM, &sa, &sv.old_term) == -1 ||
+	    sigaction(SIGHUP, &sa, &sv.old_hup) == -1)
 		return -1;
-	if (fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) == -1)
-		return -1;
-	log_info("listening maxconn=%lu rules=%s", max,
+	log_info("listening maxconn=%lu rules=%s", sv.max,
 	    o->rules ? o->rules : "none");
 	for (;;) {
 		if (got_term) {
-			log_info("stopping on SIGTERM sessions=%lu", active);
+			/* the spares see the alive pipe close and go */
+			log_info("stopping on SIGTERM sessions=%lu", sv.busy);
 			exit(EXIT_DONE);
 		}
 		if (got_chld) {
 			got_chld = 0;
-			reap(&active);
+			reap(&sv);
 		}
-		if (active >= max) {
-			if (!full)
-				log_info("limit reached maxconn=%lu", max);
-			full = 1;
-			sigsuspend(&old);
-			continue;
-		}
-		full = 0;
-		FD_ZERO(&rfds);
-		FD_SET(lfd, &rfds);
-		if (pselect(lfd + 1, &rfds, NULL, NULL, NULL, &old) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		len = sizeof(peer);
-		if ((c = accept(lfd, (struct sockaddr *)&peer, &len)) == -1) {
-			switch (errno) {
-			case EINTR:
-			case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-			case EWOULDBLOCK:
-#endif
-			case ECONNABORTED:
-			case EPROTO:
-				continue;
-			case EMFILE:
-			case ENFILE:
-			case ENOBUFS:
-			case ENOMEM:
-				/* out of resources: do not spin on it */
-				warn_sys("unable to accept a connection");
+		read_notify(&sv);
+		while (sv.nspare < SERVE_SPARES && sv.busy + sv.nspare < sv.max) {
+			if ((r = spare_fork(&sv)) == 1)
+				return 0;	/* a session, in the child */
+			if (r == -1) {
+				warn_sys("unable to fork");
 				pause_ms(100);
-				continue;
+				break;
 			}
+		}
+		if (sv.busy >= sv.max) {
+			if (!full)
+				log_info("limit reached maxconn=%lu", sv.max);
+			full = 1;
+		} else {
+			full = 0;
+		}
+		FD_ZERO(&rfds);
+		FD_SET(sv.notify[0], &rfds);
+		if (pselect(sv.notify[0] + 1, &rfds, NULL, NULL, NULL,
+		    &sv.oldmask) == -1 && errno != EINTR)
 			return -1;
-		}
-		if ((pid = fork()) == -1) {
-			warn_sys("unable to fork for a connection");
-			close(c);
-			pause_ms(100);
-			continue;
-		}
-		if (pid == 0) {
-			sigaction(SIGCHLD, &old_chld, NULL);
-			sigaction(SIGTERM, &old_term, NULL);
-			sigaction(SIGHUP, &old_hup, NULL);
-			sigprocmask(SIG_SETMASK, &old, NULL);
-			if (child_setup(lfd, c, (struct sockaddr *)&peer,
-			    o) == -1) {
-				warn_sys("unable to set up the connection");
-				_exit(EXIT_TEMP);
-			}
-			return 0;
-		}
-		close(c);
-		active++;
 	}
 }
