@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "codec.h"
 #include "msg.h"
 
 /* A cursor over unfolded text. */
@@ -130,34 +131,10 @@ wsp(unsigned char c)
 size_t
 addr_utf8_len(const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t k, i;
+	uint32_t cp;
 
-	if (n == 0)
-		return 0;
-	if (u[0] >= 0xc2 && u[0] <= 0xdf)
-		k = 2;
-	else if (u[0] >= 0xe0 && u[0] <= 0xef) {
-		k = 3;
-		if (u[0] == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (u[0] == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
-		k = 4;
-		if (u[0] == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (u[0] == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-	} else
-		return 0;
-	if (n < k || u[1] < lo || u[1] > hi)
-		return 0;
-	for (i = 2; i < k; i++)
-		if (u[i] < 0x80 || u[i] > 0xbf)
-			return 0;
-	return k;
+	return n > 0 && (unsigned char)s[0] >= 0x80 ? utf8_next(s, n, &cp) :
+	    0;
 }
 
 /* RFC 5322 3.2.3 dot-atom-text, with RFC 6532 3.2 UTF-8 */

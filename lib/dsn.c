@@ -6,6 +6,7 @@
 
 #include "date.h"
 #include "dsn.h"
+#include "esmtp.h"
 #include "msg.h"
 
 #define IO_BLOCK	(64 * 1024)
@@ -205,7 +206,7 @@ put_orcpt(struct buf *b, const char *orcpt, int global)
 	if (ascii_ncasecmp(orcpt, "rfc822;", 7) != 0)
 		return buf_printf(b, "Original-Recipient: %.*s; %s\n",
 		    (int)(semi - orcpt), orcpt, semi + 1);
-	if (queue_xtext_decode(semi + 1, strlen(semi + 1), &v) == 0 &&
+	if (esmtp_xtext_decode(semi + 1, strlen(semi + 1), &v) == 0 &&
 	    v.len > 0 && strlen(v.s) == v.len && printable(v.s) &&
 	    (global || !has8(v.s)))
 		r = buf_printf(b, "Original-Recipient: rfc822; %s\n", v.s);
@@ -228,7 +229,7 @@ put_status(struct buf *b, const struct dsn *d, int global)
 		goto out;
 	/* RFC 3461 4.4, 6.3: the ENVID, decoded from xtext */
 	if (d->envid != NULL &&
-	    queue_xtext_decode(d->envid, strlen(d->envid), &v) == 0 &&
+	    esmtp_xtext_decode(d->envid, strlen(d->envid), &v) == 0 &&
 	    v.len > 0 && strlen(v.s) == v.len && printable(v.s) &&
 	    buf_printf(b, "Original-Envelope-Id: %s\n", v.s) == -1)
 		goto out;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "esmtp.h"
-#include "mutf7.h"
+#include "codec.h"
 
 static int	is_alpha(int);
 static int	is_digit(int);
@@ -33,23 +33,7 @@ is_atext(int c)
 int
 esmtp_utf8_valid(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned long cp;
-	size_t i = 0;
-	int k;
-
-	while (i < n) {
-		if (p[i] == 0)
-			return 0;
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((k = mutf7_utf8_next(p + i, n - i, &cp)) < 0)
-			return 0;
-		i += (size_t)k;
-	}
-	return 1;
+	return memchr(s, '\0', n) == NULL && utf8_valid(s, n);
 }
 
 /* RFC 5321 4.1.3: "[" literal "]" at s; *len_r includes the brackets. */
@@ -167,13 +151,21 @@ esmtp_xtext_valid(const char *s, size_t n)
 }
 
 int
+esmtp_xtext_utf8_valid(const char *s, size_t n)
+{
+	return xtext_ok(s, n, 1);
+}
+
+int
 esmtp_xtext_decode(const char *s, size_t n, struct buf *out)
 {
 	size_t i;
 	int c;
 
 	buf_reset(out);
-	if (!esmtp_xtext_valid(s, n)) {
+	if (buf_ready(out, n) == -1)
+		return -1;
+	if (!esmtp_xtext_utf8_valid(s, n)) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -35,9 +35,14 @@ int	esmtp_helo_valid(const char *s, size_t n);
 /* Valid UTF-8 (RFC 3629), no NUL: 1 / 0. */
 int	esmtp_utf8_valid(const char *s, size_t n);
 
-/* xtext (RFC 3461 4): "+" HEXCHAR HEXCHAR for bytes outside 33-126, and
- * for '+' and '='. */
+/*
+ * xtext (RFC 3461 4): "+" HEXCHAR HEXCHAR for bytes outside 33-126, and
+ * for '+' and '='.  esmtp_xtext_utf8_valid also takes UTF-8 as itself
+ * (RFC 6533 4: utf-8-addr-xtext, after SMTPUTF8).  esmtp_xtext_decode
+ * takes either, and fails (EINVAL) on anything else.
+ */
 int	esmtp_xtext_valid(const char *s, size_t n);	/* 1 / 0 */
+int	esmtp_xtext_utf8_valid(const char *s, size_t n);	/* 1 / 0 */
 int	esmtp_xtext_decode(const char *s, size_t n, struct buf *out);
 int	esmtp_xtext_encode(const char *s, size_t n, struct buf *out);
 

@@ -13,6 +13,7 @@
 
 #include "fileio.h"
 #include "maildir.h"
+#include "codec.h"
 #include "mutf7.h"
 
 /* The read/write block of a delivery. */
@@ -465,15 +466,14 @@ fail:
 static int
 name_ok(const char *s, size_t n)
 {
-	unsigned long cp;
-	size_t i = 0;
-	int len;
+	uint32_t cp;
+	size_t i = 0, len;
 
 	while (i < n) {
-		len = mutf7_utf8_next((const unsigned char *)s + i, n - i, &cp);
-		if (len == -1 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		len = utf8_next(s + i, n - i, &cp);
+		if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 			return 0;
-		i += (size_t)len;
+		i += len;
 	}
 	return 1;
 }

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "codec.h"
 #include "mutf7.h"
 
 /* RFC 3501 5.1.3: RFC 2045 base64 with ',' in place of '/' */
@@ -13,7 +14,6 @@ static int	b64val(int);
 static int	fail(struct buf *, size_t, int);
 static int	run_add(struct buf *, struct run *, unsigned int);
 static int	run_close(struct buf *, struct run *);
-static int	put_utf8(struct buf *, unsigned long);
 
 static int
 fail(struct buf *out, size_t mark, int err)
@@ -36,47 +36,6 @@ b64val(int c)
 		return 62;
 	if (c == ',')
 		return 63;
-	return -1;
-}
-
-int
-mutf7_utf8_next(const unsigned char *s, size_t n, unsigned long *cp_r)
-{
-	unsigned long cp, min;
-	size_t len, i;
-
-	/* RFC 3629 section 4: UTF8-1 .. UTF8-4 */
-	if (s[0] < 0x80) {
-		*cp_r = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-		min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-		min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-		min = 0x10000;
-	} else
-		goto bad;
-	if (n < len)
-		goto bad;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			goto bad;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		goto bad;
-	*cp_r = cp;
-	return (int)len;
-bad:
-	errno = EILSEQ;
 	return -1;
 }
 
@@ -127,15 +86,13 @@ mutf7_encode(const char *str, size_t n, struct buf *out)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	struct run r = { 0, 0, 0 };
-	unsigned long cp;
-	size_t mark = out->len, i = 0;
-	int len;
+	uint32_t cp;
+	size_t mark = out->len, i = 0, len;
 
 	while (i < n) {
-		if ((len = mutf7_utf8_next(s + i, n - i, &cp)) == -1 ||
-		    cp == 0)
+		if ((len = utf8_next(s + i, n - i, &cp)) == 0 || cp == 0)
 			return fail(out, mark, EILSEQ);
-		i += (size_t)len;
+		i += len;
 		if (cp >= 0x20 && cp <= 0x7e) {
 			/*
 			 * RFC 3501 5.1.3: printable US-ASCII represents
@@ -159,35 +116,6 @@ mutf7_encode(const char *str, size_t n, struct buf *out)
 	if (run_close(out, &r) == -1)
 		return fail(out, mark, errno);
 	return 0;
-}
-
-/* Append code point cp as UTF-8. */
-static int
-put_utf8(struct buf *out, unsigned long cp)
-{
-	unsigned char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (unsigned char)(0xc0 | cp >> 6);
-		u[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (unsigned char)(0xe0 | cp >> 12);
-		u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (unsigned char)(0xf0 | cp >> 18);
-		u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return buf_put(out, u, n);
 }
 
 int
@@ -251,7 +179,7 @@ mutf7_decode(const char *str, size_t n, struct buf *out)
 			/* printable ASCII must not be encoded; no NUL */
 			if (cp == 0 || (cp >= 0x20 && cp <= 0x7e))
 				return fail(out, mark, EILSEQ);
-			if (put_utf8(out, cp) == -1)
+			if (utf8_put(out, (uint32_t)cp) == -1)
 				return fail(out, mark, errno);
 		}
 		/*

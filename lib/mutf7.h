@@ -30,12 +30,4 @@ int	mutf7_encode(const char *s, size_t n, struct buf *out);
 /* Modified UTF-7 s[0..n) to UTF-8, appended to out. */
 int	mutf7_decode(const char *s, size_t n, struct buf *out);
 
-/*
- * Decode one UTF-8 sequence at s[0..n) (n > 0) into *cp_r; returns its
- * length in bytes (1-4), or -1 (errno EILSEQ) when the sequence is
- * invalid (RFC 3629 section 4 syntax: no overlongs, no surrogates,
- * nothing past U+10FFFF).
- */
-int	mutf7_utf8_next(const unsigned char *s, size_t n, unsigned long *cp_r);
-
 #endif

@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "codec.h"
+#include "esmtp.h"
 #include "control.h"
 #include "fileio.h"
 #include "log.h"
@@ -32,7 +33,6 @@
 static int	put_line(struct buf *, const char *, const char *);
 static int	put_num(struct buf *, const char *, long long);
 static int	has_ctl(const char *, size_t);
-static int	utf8_ok(const char *, size_t);
 static int	next_line(const char **, const char *, const char **,
 		    size_t *, const char **, size_t *);
 static int	get_value(struct buf *, const char *, size_t);
@@ -75,27 +75,6 @@ has_ctl(const char *s, size_t n)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return 1;
 	return 0;
-}
-
-/* Is s[0..n) well-formed UTF-8 (RFC 3629)? */
-static int
-utf8_ok(const char *s, size_t n)
-{
-	unsigned long cp;
-	size_t i = 0;
-	int l;
-
-	while (i < n) {
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		l = mutf7_utf8_next((const unsigned char *)s + i, n - i, &cp);
-		if (l < 0)
-			return 0;
-		i += (size_t)l;
-	}
-	return 1;
 }
 
 int
@@ -272,59 +251,6 @@ queue_addr_ok(const char *s, int utf8)
 	addr_path_free(&p);
 	buf_free(&b);
 	return ok;
-}
-
-static int
-uphex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
-}
-
-/* RFC 3461 4: xtext = *( xchar / hexchar ) */
-int
-queue_xtext_ok(const char *s, size_t n, int utf8)
-{
-	size_t i;
-	unsigned char c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c == '+') {
-			/* hexchar = "+" 2(%x30-39 / %x41-46): upper case */
-			if (i + 2 >= n || !uphex(s[i + 1]) || !uphex(s[i + 2]))
-				return 0;
-			i += 2;
-		} else if (c == '=' || c < 33 || c == 127 ||
-		    (c >= 0x80 && !utf8))
-			return 0;
-	}
-	return !utf8 || utf8_ok(s, n);
-}
-
-int
-queue_xtext_decode(const char *s, size_t n, struct buf *out)
-{
-	size_t i;
-	int h, l;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] != '+') {
-			if (buf_putc(out, s[i]) == -1)
-				return -1;
-			continue;
-		}
-		if (i + 2 >= n || (h = hex_value((unsigned char)s[i + 1])) < 0 ||
-		    (l = hex_value((unsigned char)s[i + 2])) < 0) {
-			errno = EINVAL;
-			return -1;
-		}
-		if (buf_putc(out, h * 16 + l) == -1)
-			return -1;
-		i += 2;
-	}
-	if (out->s == NULL && buf_ready(out, 0) == -1)
-		return -1;
-	return 0;
 }
 
 /*
@@ -519,7 +445,7 @@ queue_env_option(struct queue_env *e, const char *kv, const char **why)
 		}
 	} else if (strcmp(key.s, "envid") == 0) {
 		/* RFC 3461 4.4: xtext, at most 100 characters */
-		if (vl > 100 || !queue_xtext_ok(v, vl, 1)) {
+		if (vl > 100 || !esmtp_xtext_utf8_valid(v, vl)) {
 			*why = "envid is not xtext of at most 100 characters";
 			goto out;
 		}
@@ -534,7 +460,7 @@ queue_env_option(struct queue_env *e, const char *kv, const char **why)
 		if (setstr(&e->received_from, v) == -1)
 			goto out;
 	} else if (strcmp(key.s, "authuser") == 0) {
-		if (vl > 255 || !utf8_ok(v, vl)) {
+		if (vl > 255 || !utf8_valid(v, vl)) {
 			*why = "authuser too long or not UTF-8";
 			goto out;
 		}
@@ -566,7 +492,7 @@ queue_env_option(struct queue_env *e, const char *kv, const char **why)
 			/* RFC 3461 4.2: addr-type ";" xtext, 500 chars */
 			semi = strchr(v, ';');
 			if (vl > 500 || semi == NULL || semi == v ||
-			    !queue_xtext_ok(semi + 1, strlen(semi + 1), 1) ||
+			    !esmtp_xtext_utf8_valid(semi + 1, strlen(semi + 1)) ||
 			    semi[1] == '\0') {
 				*why = "orcpt is not addr-type;xtext";
 				goto out;

@@ -132,10 +132,6 @@ int	queue_notify_format(unsigned, struct buf *);
  * bytes?  utf8 allows RFC 6531 UTF-8.  1 yes, 0 no. */
 int	queue_addr_ok(const char *s, int utf8);
 
-/* RFC 3461 4: is s[0..n) xtext (with utf8, UTF-8 bytes allowed)? 1/0. */
-int	queue_xtext_ok(const char *s, size_t n, int utf8);
-/* Decode xtext, appending to out; EINVAL on a bad "+XX". */
-int	queue_xtext_decode(const char *s, size_t n, struct buf *out);
 
 /* The value escaping of envelope and state files. */
 int	queue_escape(struct buf *, const char *, size_t);

@@ -408,6 +408,16 @@ START_TEST(t_utf8)
 	ck_assert_uint_eq(cp, 0x20ac);
 	ck_assert_uint_eq(utf8_next("\xe2\x82", 2, &cp), 0);
 	ck_assert_uint_eq(utf8_next("", 0, &cp), 0);
+	ck_assert_uint_eq(utf8_next("a", 1, &cp), 1);
+	ck_assert_uint_eq(cp, 'a');
+	ck_assert_uint_eq(utf8_next("\xc3\xa4", 2, &cp), 2);
+	ck_assert_uint_eq(cp, 0xe4);
+	ck_assert_uint_eq(utf8_next("\xef\xbf\xbf", 3, &cp), 3);
+	ck_assert_uint_eq(cp, 0xffff);
+	ck_assert_uint_eq(utf8_next("\xf4\x8f\xbf\xbf", 4, &cp), 4);
+	ck_assert_uint_eq(cp, 0x10ffff);
+	/* a valid sequence cut by n */
+	ck_assert_uint_eq(utf8_next("\xf4\x8f\xbf\xbf", 3, &cp), 0);
 	/* NUL is valid UTF-8 */
 	ck_assert(utf8_valid("a\0b", 3));
 }

@@ -362,29 +362,6 @@ START_TEST(t_long_runs)
 }
 END_TEST
 
-START_TEST(t_utf8_next)
-{
-	unsigned long cp;
-
-	ck_assert_int_eq(mutf7_utf8_next((const unsigned char *)"a", 1, &cp),
-	    1);
-	ck_assert_uint_eq(cp, 'a');
-	ck_assert_int_eq(mutf7_utf8_next(
-	    (const unsigned char *)"\xc3\xa4", 2, &cp), 2);
-	ck_assert_uint_eq(cp, 0xe4);
-	ck_assert_int_eq(mutf7_utf8_next(
-	    (const unsigned char *)"\xef\xbf\xbf", 3, &cp), 3);
-	ck_assert_uint_eq(cp, 0xffff);
-	ck_assert_int_eq(mutf7_utf8_next(
-	    (const unsigned char *)"\xf4\x8f\xbf\xbf", 4, &cp), 4);
-	ck_assert_uint_eq(cp, 0x10ffff);
-	/* a valid sequence cut by n */
-	ck_assert_int_eq(mutf7_utf8_next(
-	    (const unsigned char *)"\xf4\x8f\xbf\xbf", 3, &cp), -1);
-	ck_assert_int_eq(errno, EILSEQ);
-}
-END_TEST
-
 static Suite *
 mutf7_suite(void)
 {
@@ -402,7 +379,6 @@ mutf7_suite(void)
 	tcase_add_test(tc, t_single_octet_runs);
 	tcase_add_test(tc, t_roundtrip_all);
 	tcase_add_test(tc, t_long_runs);
-	tcase_add_test(tc, t_utf8_next);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -351,16 +351,6 @@ START_TEST(t_notify_xtext)
 	    &b), 0);
 	ck_assert_str_eq(b.s, "SUCCESS,DELAY");
 	buf_reset(&b);
-	ck_assert_int_eq(queue_xtext_ok("a+2Bb", 5, 0), 1);
-	ck_assert_int_eq(queue_xtext_ok("a+2bb", 5, 0), 0);	/* upper hex */
-	ck_assert_int_eq(queue_xtext_ok("a+2", 3, 0), 0);
-	ck_assert_int_eq(queue_xtext_ok("a+zz", 4, 0), 0);
-	ck_assert_int_eq(queue_xtext_ok("a=b", 3, 0), 0);
-	ck_assert_int_eq(queue_xtext_ok("\xc3\xa9", 2, 0), 0);
-	ck_assert_int_eq(queue_xtext_ok("\xc3\xa9", 2, 1), 1);
-	ck_assert_int_eq(queue_xtext_decode("a+2Bb+3D", 8, &b), 0);
-	ck_assert_str_eq(b.s, "a+b=");
-	ck_assert_int_eq(queue_xtext_decode("a+2", 3, &b), -1);
 	buf_free(&b);
 }
 END_TEST

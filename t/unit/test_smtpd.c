@@ -35,6 +35,16 @@ START_TEST(t_xtext)
 	ck_assert_int_eq(esmtp_xtext_valid("a+4", 3), 0);
 	ck_assert_int_eq(esmtp_xtext_valid("a+4G", 4), 0);
 	ck_assert_int_eq(esmtp_xtext_valid("\xc3\xa9", 2), 0);
+	/* RFC 6533 4: utf-8-addr-xtext */
+	ck_assert_int_eq(esmtp_xtext_utf8_valid("\xc3\xa9+2B", 5), 1);
+	ck_assert_int_eq(esmtp_xtext_utf8_valid("\xc3", 1), 0);
+	ck_assert_int_eq(esmtp_xtext_utf8_valid("\xc3\xa9=", 3), 0);
+	ck_assert_int_eq(esmtp_xtext_utf8_valid("a+2b", 4), 0);
+	ck_assert_int_eq(esmtp_xtext_decode("\xc3\xa9+2B", 5, &b), 0);
+	ck_assert_str_eq(b.s, "\xc3\xa9+");
+	ck_assert_int_eq(esmtp_xtext_decode("a+2", 3, &b), -1);
+	ck_assert_int_eq(esmtp_xtext_decode("", 0, &b), 0);
+	ck_assert_str_eq(b.s, "");
 	errno = 0;
 	ck_assert_int_eq(esmtp_xtext_decode("x+ZZ", 4, &b), -1);
 	ck_assert_int_eq(errno, EINVAL);
