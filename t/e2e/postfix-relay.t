@@ -40,12 +40,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	$py -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
 listening() {	# listening PORT: up to 10 s for a listener on 127.0.0.1:PORT
 	_h=$(printf '%04X' "$1") _i=0
 	while [ $_i -lt 100 ]; do

@@ -46,22 +46,14 @@ EOF
 chmod +x "$T/sbin/policy"
 export MODE_FILE=$T/mode PATH="$T/sbin:$PATH"
 
-port=$($PY -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+port=$(free_port)
 tcpserver -q -R -H -l0 127.0.0.1 "$port" smtp-recv 2>"$T/log" &
 tcpid=$!
 trap 'kill "$tcpid" 2>/dev/null; wait "$tcpid" 2>/dev/null; rm -rf "$T"' EXIT
-i=0
-until $PY -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()" 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -gt 50 ]; then
-		not_ok "tcpserver listens on $port"
-		exit 1
-	fi
-	sleep 0.1
-done
+if ! wait_port "$port" 50; then
+	not_ok "tcpserver listens on $port"
+	exit 1
+fi
 ok "tcpserver listens on 127.0.0.1:$port"
 
 nmsg() { ls "$Q/mess" | wc -l | tr -d ' '; }
