@@ -6,7 +6,9 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <poll.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -142,12 +144,12 @@ pause_ms(long ms)
 
 /*
  * The listening process keeps SERVE_SPARES children forked ahead, each
- * waiting to accept one connection, so that no fork is on a
- * connection's path.  A spare that has accepted writes its pid on the
- * notify pipe and becomes a session; the parent then forks the next.
- * Spares poll the read end of the "alive" pipe, whose write end only the
- * parent holds: when the parent is gone, they go too (even after
- * SIGKILL), and no connection is taken after that.
+ * blocked in accept(2) on the listening socket, so that no fork is on a
+ * connection's path; the kernel wakes one of them per connection.  A
+ * spare that has accepted writes its pid on the notify pipe and becomes
+ * a session; the parent then forks the next.  On SIGTERM the parent
+ * kills its spares; on Linux a spare also dies with the parent however
+ * it ends (PR_SET_PDEATHSIG), so that none is left holding the port.
  */
 #define SERVE_SPARES	4
 
@@ -158,7 +160,6 @@ struct server {
 	const struct serve_opts *o;
 	int		 lfd;
 	int		 notify[2];
-	int		 alive[2];
 	unsigned long	 max, busy;
 	pid_t		 spare[SERVE_SPARES];
 	size_t		 nspare;
@@ -198,42 +199,31 @@ reap(struct server *sv)
 	}
 }
 
-/* in a spare: wait for a connection (or the parent's end) and take it */
+/* in a spare: wait for a connection and take it */
 static int
-spare_accept(struct server *sv, struct sockaddr_storage *peer)
+spare_accept(struct server *sv, pid_t parent,
+    struct sockaddr_storage *peer)
 {
-	struct pollfd pf[2];
 	socklen_t len;
 	pid_t me = getpid();
 	int c;
 
-	pf[0].fd = sv->lfd;
-	pf[0].events = POLLIN;
-	pf[1].fd = sv->alive[0];
-	pf[1].events = POLLIN;
+#ifdef PR_SET_PDEATHSIG
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(EXIT_TEMP);	/* or the parent is gone already */
+#else
+	(void)parent;
+#endif
 	for (;;) {
-		if (poll(pf, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			_exit(EXIT_TEMP);
-		}
-		if (pf[1].revents != 0)
-			_exit(EXIT_DONE);	/* the parent is gone */
-		if (pf[0].revents == 0)
-			continue;
 		len = sizeof(*peer);
 		if ((c = accept(sv->lfd, (struct sockaddr *)peer,
 		    &len)) >= 0)
 			break;
 		switch (errno) {
 		case EINTR:
-		case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-		case EWOULDBLOCK:
-#endif
 		case ECONNABORTED:
 		case EPROTO:
-			continue;	/* another spare took it, or it went */
+			continue;	/* the client went before we took it */
 		case EMFILE:
 		case ENFILE:
 		case ENOBUFS:
@@ -245,11 +235,14 @@ spare_accept(struct server *sv, struct sockaddr_storage *peer)
 		warn_sys("unable to accept a connection");
 		_exit(EXIT_TEMP);
 	}
+#ifdef PR_SET_PDEATHSIG
+	/* a session outlives the listener, as under tcpserver */
+	(void)prctl(PR_SET_PDEATHSIG, 0);
+#endif
 	/* a pid is less than PIPE_BUF: written whole or not at all */
 	if (write(sv->notify[1], &me, sizeof(me)) != (ssize_t)sizeof(me))
 		warn_sys("unable to tell the listening process");
 	close(sv->notify[1]);
-	close(sv->alive[0]);
 	return c;
 }
 
@@ -257,9 +250,11 @@ static int
 spare_fork(struct server *sv)
 {
 	struct sockaddr_storage peer;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	int c;
 
+	if (sv->o->prefork != NULL)
+		sv->o->prefork(sv->o->arg);
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid > 0) {
@@ -271,8 +266,7 @@ spare_fork(struct server *sv)
 	sigaction(SIGHUP, &sv->old_hup, NULL);
 	sigprocmask(SIG_SETMASK, &sv->oldmask, NULL);
 	close(sv->notify[0]);
-	close(sv->alive[1]);
-	c = spare_accept(sv, &peer);
+	c = spare_accept(sv, parent, &peer);
 	if (child_setup(sv->lfd, c, (struct sockaddr *)&peer, sv->o) == -1) {
 		warn_sys("unable to set up the connection");
 		_exit(EXIT_TEMP);
@@ -292,6 +286,7 @@ read_notify(struct server *sv)
 			if (spare_drop(sv, pids[i]))
 				sv->busy++;
 }
+
 /* in the child: the connection on fds 0 and 1, tcpserver's variables */
 static int
 child_setup(int lfd, int c, const struct sockaddr *peer,
@@ -348,6 +343,7 @@ serve_loop(int lfd, const struct serve_opts *o)
 	struct sigaction sa;
 	sigset_t block;
 	fd_set rfds;
+	size_t i;
 	int full = 0, r;
 
 	memset(&sv, 0, sizeof(sv));
@@ -356,15 +352,15 @@ serve_loop(int lfd, const struct serve_opts *o)
 	sv.max = o->maxconn ? o->maxconn : SERVE_MAXCONN_DEFAULT;
 	if (pipe(sv.notify) == -1)
 		return -1;
-	if (pipe(sv.alive) == -1 || sv.notify[0] >= FD_SETSIZE)
+	if (sv.notify[0] >= FD_SETSIZE) {
+		errno = EMFILE;
 		return -1;
+	}
 	if (fcntl(sv.notify[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(sv.notify[0], F_SETFD, FD_CLOEXEC) == -1 ||
 	    fcntl(sv.notify[1], F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(sv.alive[0], F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(sv.alive[1], F_SETFD, FD_CLOEXEC) == -1 ||
-	    /* spares poll, then accept: one may lose the race to another */
-	    fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) == -1)
+	    /* spares block in accept: the kernel wakes one per connection */
+	    fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) & ~O_NONBLOCK) == -1)
 		return -1;
 	/* signals arrive only inside pselect or sigsuspend: no race
 	 * between testing a flag and waiting */
@@ -385,7 +381,10 @@ serve_loop(int lfd, const struct serve_opts *o)
 	    o->rules ? o->rules : "none");
 	for (;;) {
 		if (got_term) {
-			/* the spares see the alive pipe close and go */
+			/* spares go; sessions under way go on */
+			read_notify(&sv);
+			for (i = 0; i < sv.nspare; i++)
+				kill(sv.spare[i], SIGTERM);
 			log_info("stopping on SIGTERM sessions=%lu", sv.busy);
 			exit(EXIT_DONE);
 		}

@@ -26,6 +26,11 @@
 struct serve_opts {
 	unsigned long	 maxconn;	/* sessions at once; 0: default */
 	const char	*rules;		/* tcprules CDB, or NULL */
+	/* called in the listening process before each fork of a process
+	 * that will take a connection (to load what sessions share, such
+	 * as a TLS context), or NULL */
+	void		(*prefork)(void *);
+	void		*arg;
 };
 
 /* 1 if fd is a listening socket, 0 if not (a connection, a pipe). */
