@@ -14,6 +14,27 @@
 #include "log.h"
 #include "serve.h"
 #include "smtpd.h"
+#include "tls.h"
+
+/*
+ * In the listening process, before each fork: the TLS context, so that a
+ * session's STARTTLS reads no file and parses no key.  What goes wrong
+ * here the session itself reports.
+ */
+static void
+preload(void *arg)
+{
+	struct smtpd_conf c;
+	const char *bad;
+
+	(void)arg;
+	if (smtpd_conf_load(&c, &bad) == -1)
+		return;
+	if (c.tls_cert != NULL && c.tls_key != NULL &&
+	    tls_server_preload(c.tls_cert, c.tls_key) == -1)
+		log_debug("tls preload: %s", tls_error(NULL));
+	smtpd_conf_free(&c);
+}
 
 #define USAGE	"smtp-recv [-c maxconn] [-x rules.cdb] " \
 		"(fd 0: a connection, or a listening socket)"
@@ -21,7 +42,7 @@
 int
 main(int argc, char **argv)
 {
-	struct serve_opts so = { 0, NULL };
+	struct serve_opts so = { 0, NULL, preload, NULL };
 	struct smtpd_conf conf;
 	const char *bad;
 	char *end;

@@ -1,3 +1,7 @@
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -50,6 +54,109 @@ tls_error(struct tls *t)
 	return errtext;
 }
 
+/* The server context of the last certificate and key loaded, kept for
+ * the processes forked after (tls_server_preload) and checked against
+ * the files on each use, so that a renewed certificate is seen. */
+static struct {
+	SSL_CTX		*ctx;
+	char		*cert, *key;
+	struct stat	 cst, kst;
+} cache;
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static SSL_CTX *
+ctx_load(const char *cert, const char *key)
+{
+	SSL_CTX *ctx = NULL;
+
+	/* OpenSSL 3 initialises itself here, on first use; not cleaning up
+	 * at exit spares each session process (forked with the state) its
+	 * copy-on-write faults and frees: about 1 ms per connection */
+	if (OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL) != 1 ||
+	    (ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto fail;
+	/* TLS 1.2 at least (RFC 8996 deprecates 1.0 and 1.1) */
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		goto fail;
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/* one connection per process: no session cache to share */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+		goto fail;
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+		goto fail;
+	if (SSL_CTX_check_private_key(ctx) != 1)
+		goto fail;
+	return ctx;
+fail:
+	set_error("cannot set up TLS");
+	if (ctx != NULL)
+		SSL_CTX_free(ctx);
+	errno = EPROTO;
+	return NULL;
+}
+
+/* The context for cert and key, from the cache when the files are those
+ * it was loaded from, else loaded (and cached); a new reference. */
+static SSL_CTX *
+ctx_get(const char *cert, const char *key)
+{
+	struct stat cst, kst;
+	SSL_CTX *ctx;
+	char *c, *k;
+
+	if (stat(cert, &cst) == -1 || stat(key, &kst) == -1) {
+		set_error(strerror(errno));
+		return NULL;
+	}
+	if (cache.ctx != NULL && strcmp(cache.cert, cert) == 0 &&
+	    strcmp(cache.key, key) == 0 && same_file(&cst, &cache.cst) &&
+	    same_file(&kst, &cache.kst)) {
+		SSL_CTX_up_ref(cache.ctx);
+		return cache.ctx;
+	}
+	if ((ctx = ctx_load(cert, key)) == NULL)
+		return NULL;
+	if ((c = strdup(cert)) == NULL || (k = strdup(key)) == NULL) {
+		free(c);
+		return ctx;	/* not cached: no harm */
+	}
+	if (cache.ctx != NULL)
+		SSL_CTX_free(cache.ctx);
+	free(cache.cert);
+	free(cache.key);
+	cache.ctx = ctx;
+	cache.cert = c;
+	cache.key = k;
+	cache.cst = cst;
+	cache.kst = kst;
+	SSL_CTX_up_ref(ctx);
+	return ctx;
+}
+
+int
+tls_server_preload(const char *cert, const char *key)
+{
+	SSL_CTX *ctx;
+
+	if ((ctx = ctx_get(cert, key)) == NULL)
+		return -1;
+	SSL_CTX_free(ctx);	/* the cache keeps its own reference */
+	return 0;
+}
+
 struct tls *
 tls_server_new(const char *cert, const char *key)
 {
@@ -60,31 +167,12 @@ tls_server_new(const char *cert, const char *key)
 	t->rfd = t->wfd = -1;
 	t->timeout_ms = -1;
 	t->server = 1;
-	/* OpenSSL 3 initialises itself here, on first use */
-	if ((t->ctx = SSL_CTX_new(TLS_server_method())) == NULL)
-		goto fail;
-	/* TLS 1.2 at least (RFC 8996 deprecates 1.0 and 1.1) */
-	if (SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1)
-		goto fail;
-	SSL_CTX_set_options(t->ctx, SSL_OP_NO_COMPRESSION |
-	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-	/* one connection per process: no session cache to share */
-	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_num_tickets(t->ctx, 0);
-	if (SSL_CTX_use_certificate_chain_file(t->ctx, cert) != 1)
-		goto fail;
-	if (SSL_CTX_use_PrivateKey_file(t->ctx, key, SSL_FILETYPE_PEM) != 1)
-		goto fail;
-	if (SSL_CTX_check_private_key(t->ctx) != 1)
-		goto fail;
+	if ((t->ctx = ctx_get(cert, key)) == NULL) {
+		free(t);
+		errno = EPROTO;
+		return NULL;
+	}
 	return t;
-fail:
-	set_error("cannot set up TLS");
-	if (t->ctx != NULL)
-		SSL_CTX_free(t->ctx);
-	free(t);
-	errno = EPROTO;
-	return NULL;
 }
 
 void
@@ -147,6 +235,24 @@ wait_io(struct tls *t, int r)
 	}
 }
 
+/*
+ * The server's last handshake message goes before the client's Finished,
+ * which gets no answer in TLS 1.3; a client with Nagle's algorithm then
+ * holds its next command until our delayed ACK (40 ms on Linux).  An ACK
+ * now saves each STARTTLS session that wait.  Not a socket: no matter.
+ */
+static void
+quickack(int fd)
+{
+#ifdef TCP_QUICKACK
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+#else
+	(void)fd;
+#endif
+}
+
 int
 tls_handshake(struct tls *t, int rfd, int wfd)
 {
@@ -166,8 +272,10 @@ tls_handshake(struct tls *t, int rfd, int wfd)
 	for (;;) {
 		errno = 0;
 		r = t->server ? SSL_accept(t->ssl) : SSL_connect(t->ssl);
-		if (r == 1)
+		if (r == 1) {
+			quickack(rfd);
 			return 0;
+		}
 		if (wait_io(t, r) == -1)
 			return -1;
 	}

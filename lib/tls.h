@@ -2,8 +2,8 @@
  * tls: TLS on a pair of file descriptors with OpenSSL 3, for servers
  * (STARTTLS in smtp-recv and imap-serve) and, later, clients
  * (remote-deliver).  TLS 1.2 is the minimum.  OpenSSL is initialised only
- * when the first TLS object is made, so a connection that never asks for
- * TLS pays nothing for it.
+ * when the first TLS object (or a preloaded context) is made, so a
+ * program that never asks for TLS pays nothing for it.
  *
  * The descriptors are switched to non-blocking mode by tls_handshake;
  * every wait (handshake, read, write) is a poll(2) bounded by the
@@ -31,6 +31,15 @@ struct tls;
  * text).
  */
 struct tls *tls_server_new(const char *certfile, const char *keyfile);
+
+/*
+ * Load the context for certfile and keyfile now, to be shared by the
+ * processes forked after this (smtp-recv's listening process calls it
+ * before each fork): tls_server_new with the same files then costs no
+ * file reading or key parsing.  The files are checked (stat) on every
+ * use and loaded again when they have changed.
+ */
+int	tls_server_preload(const char *certfile, const char *keyfile);
 
 /* Run the handshake on rfd/wfd (the same socket or fds 0 and 1). */
 int	tls_handshake(struct tls *, int rfd, int wfd);
