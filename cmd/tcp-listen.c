@@ -111,6 +111,9 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 3)
 		die_usage(USAGE);
+	/* -u alone would keep root's group and supplementary groups */
+	if (uid != ULONG_MAX && gid == ULONG_MAX)
+		die(EXIT_PERM, "-u needs -g");
 	number(argv[1], 65535, "port");
 	fd = bind_socket(argv[0], argv[1], (int)backlog);
 	if (fd != 0) {

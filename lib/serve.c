@@ -153,8 +153,11 @@ pause_ms(long ms)
  */
 #define SERVE_SPARES	4
 
+struct server;
+
 static int	child_setup(int, int, const struct sockaddr *,
 		    const struct serve_opts *);
+static void	read_notify(struct server *);
 
 struct server {
 	const struct serve_opts *o;
@@ -186,6 +189,9 @@ reap(struct server *sv)
 	pid_t pid;
 	int st;
 
+	/* a spare that took a connection said so before its session
+	 * could end: read that first */
+	read_notify(sv);
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		if (spare_drop(sv, pid))
 			log_warn("spare pid=%ld ended before a connection "
@@ -232,6 +238,8 @@ spare_accept(struct server *sv, pid_t parent,
 			pause_ms(100);
 			continue;
 		}
+		if (errno == EINVAL)
+			_exit(EXIT_DONE);	/* the listener shut it down */
 		warn_sys("unable to accept a connection");
 		_exit(EXIT_TEMP);
 	}
@@ -381,10 +389,17 @@ serve_loop(int lfd, const struct serve_opts *o)
 	    o->rules ? o->rules : "none");
 	for (;;) {
 		if (got_term) {
-			/* spares go; sessions under way go on */
-			read_notify(&sv);
-			for (i = 0; i < sv.nspare; i++)
-				kill(sv.spare[i], SIGTERM);
+			/*
+			 * Stop listening at once, for every spare (the
+			 * socket is shared): their accept fails and they go,
+			 * while connections already taken go on.  Where
+			 * shutdown does not do that, the spares are killed.
+			 */
+			if (shutdown(lfd, SHUT_RDWR) == -1) {
+				read_notify(&sv);
+				for (i = 0; i < sv.nspare; i++)
+					kill(sv.spare[i], SIGTERM);
+			}
 			log_info("stopping on SIGTERM sessions=%lu", sv.busy);
 			exit(EXIT_DONE);
 		}

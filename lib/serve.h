@@ -3,10 +3,11 @@
  * smtp-recv speaks one session on fds 0 and 1.  Under tcpserver (or a
  * test's pipe) that is all.  When fd 0 is a listening socket instead (as
  * tcp-listen hands it over), serve_loop makes the program its own
- * launcher: it accepts each connection and forks a process for it, with
- * no exec, so a connection costs a fork (about 0.15 ms here) rather than
- * tcpserver's fork and exec (about 1.7 ms with startup; DESIGN.md 10).
- * The parent never reads a byte of any connection, so no session sees
+ * launcher: a process per connection, forked ahead of time (spares
+ * waiting in accept), with no exec, so a connection costs a fork (about
+ * 0.15 ms here, off the connection's way) rather than tcpserver's fork
+ * and exec (about 1.7 ms with startup; DESIGN.md 10).  The listening
+ * process never reads a byte of any connection, so no session sees
  * another's data.
  *
  * In the child, the environment is what tcpserver would set: PROTO=TCP,
@@ -37,13 +38,13 @@ struct serve_opts {
 int	serve_is_listener(int fd);
 
 /*
- * Accept connections on lfd for ever.  Returns 0 in each child: the
+ * Serve connections on lfd for ever.  Returns 0 in each child: the
  * connection is on fds 0 and 1, lfd is closed, signals are as at the
  * call, the environment is set as above and the rules have allowed the
  * client.  In the parent it returns only on failure (-1: lfd unusable);
- * SIGTERM ends the parent with exit 0 (sessions in progress go on, as
- * under tcpserver); SIGHUP is ignored (control files are read per
- * session anyway).
+ * SIGTERM ends the parent with exit 0 and stops listening (sessions in
+ * progress go on, as under tcpserver); SIGHUP is ignored (control files
+ * are read per session anyway).
  */
 int	serve_loop(int lfd, const struct serve_opts *);
 
