@@ -51,6 +51,12 @@ skip_literal(const char *s, size_t n, size_t *len_r)
 	s++;
 	if (len == 0)
 		return 0;
+	/* RFC 5321 4.1.3: printable ASCII only (dcontent is %d33-90 /
+	 * %d94-126); a NUL would also end the copy inet_pton reads early */
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 33 || (unsigned char)s[i] > 126 ||
+		    s[i] == '[' || s[i] == '\\')
+			return 0;
 	if (len < sizeof(tmp) && is_digit((unsigned char)s[0])) {
 		memcpy(tmp, s, len);
 		tmp[len] = '\0';

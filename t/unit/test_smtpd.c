@@ -89,6 +89,12 @@ START_TEST(t_helo)
 	ck_assert_int_eq(esmtp_literal_valid("[x-tag:abc]", 11), 1);
 	ck_assert_int_eq(esmtp_literal_valid("[x-tag:]", 8), 0);
 	ck_assert_int_eq(esmtp_literal_valid("[]", 2), 0);
+	/* found by fuzz_smtp: a NUL ended what inet_pton saw */
+	ck_assert_int_eq(esmtp_literal_valid("[192.0.2.1\0x]", 14), 0);
+	ck_assert_int_eq(esmtp_helo_valid("[192.0.2.1\0x]", 14), 0);
+	ck_assert_int_eq(esmtp_literal_valid("[x-tag:a\\b]", 12), 0);
+	ck_assert_int_eq(esmtp_literal_valid("[x-tag:a b]", 11), 0);
+	ck_assert_int_eq(esmtp_literal_valid("[192.0.2.1]", 11), 1);
 	ck_assert_int_eq(esmtp_literal_valid("[1.2.3.4", 8), 0);
 }
 END_TEST
