@@ -112,7 +112,8 @@ int	addr_local_canon(struct buf *b, const char *s, size_t n);
 /* struct addr_path flags */
 #define ADDR_P_NULL	0x01	/* "<>" */
 #define ADDR_P_ROUTE	0x02	/* a source route was given and dropped */
-#define ADDR_P_UTF8	0x04	/* the address has non-ASCII octets */
+#define ADDR_P_UTF8	0x04	/* non-ASCII octets in the path (the address
+				   or a dropped source route) */
 #define ADDR_P_LITERAL	0x08	/* the domain is an address literal */
 #define ADDR_P_PM	0x10	/* "<Postmaster>" without a domain */
 

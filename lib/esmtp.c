@@ -40,6 +40,7 @@ esmtp_utf8_valid(const char *s, size_t n)
 static int
 skip_literal(const char *s, size_t n, size_t *len_r)
 {
+	unsigned char a[16];	/* inet_pton's output: not inside tmp */
 	char tmp[64];
 	const char *e, *c;
 	size_t len, i;
@@ -60,14 +61,14 @@ skip_literal(const char *s, size_t n, size_t *len_r)
 	if (len < sizeof(tmp) && is_digit((unsigned char)s[0])) {
 		memcpy(tmp, s, len);
 		tmp[len] = '\0';
-		if (inet_pton(AF_INET, tmp, tmp + 32) != 1)
+		if (inet_pton(AF_INET, tmp, a) != 1)
 			return 0;
 	} else if (len > 5 && ascii_ncasecmp(s, "IPv6:", 5) == 0) {
 		if (len - 5 >= 48)
 			return 0;
 		memcpy(tmp, s + 5, len - 5);
 		tmp[len - 5] = '\0';
-		if (inet_pton(AF_INET6, tmp, tmp + 48) != 1)
+		if (inet_pton(AF_INET6, tmp, a) != 1)
 			return 0;
 	} else {
 		/* General-address-literal = Standardized-tag ":" 1*dcontent */
@@ -356,8 +357,12 @@ esmtp_mail_params(const char *s, unsigned allow, unsigned long long maxsize,
 			return ESMTP_E_DUP;
 		seen |= bit;
 	}
-	if (r == -1)
+	if (r == -1) {
+		/* next_param set p.key to the malformed one */
+		if (bad_r != NULL)
+			*bad_r = p.key;
 		return ESMTP_E_SYNTAX;
+	}
 	/* RFC 1870 6.1: a declared size over the limit is refused at MAIL */
 	if (m->has_size && maxsize > 0 && m->size > maxsize)
 		return ESMTP_E_SIZE;
@@ -452,7 +457,12 @@ esmtp_rcpt_params(const char *s, unsigned allow, struct esmtp_rcpt *rc,
 			return ESMTP_E_DUP;
 		seen |= bit;
 	}
-	return r == -1 ? ESMTP_E_SYNTAX : ESMTP_OK;
+	if (r == -1) {
+		if (bad_r != NULL)
+			*bad_r = p.key;
+		return ESMTP_E_SYNTAX;
+	}
+	return ESMTP_OK;
 }
 
 void

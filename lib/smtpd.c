@@ -532,10 +532,14 @@ param_error(struct smtpd *s, enum esmtp_err e, const char *bad)
 	char kw[32];
 	size_t n = 0;
 
-	while (n + 1 < sizeof(kw) && bad[n] != '\0' && bad[n] != ' ' &&
-	    bad[n] != '=')
+	/* RFC 5321 4.2: reply text is printable ASCII; the client's
+	 * keyword is echoed only as far as it is */
+	while (n + 1 < sizeof(kw) && (unsigned char)bad[n] > 32 &&
+	    (unsigned char)bad[n] < 127 && bad[n] != '=')
 		kw[n] = bad[n], n++;
 	kw[n] = '\0';
+	if (n == 0)
+		snprintf(kw, sizeof(kw), "(not printable)");
 	switch (e) {
 	case ESMTP_E_UNKNOWN:
 		cerror(s, RP_PARAM_UNKNOWN, kw);

@@ -152,6 +152,13 @@ contains "helo: lower-case verbs work" "$T/r" '^250 2\.0\.0 OK queued as '
 split
 contains "helo: Received with SMTP" "$T/msg" ' with SMTP id '
 
+clean
+session 'EHLO c.test\r\nMAIL FROM:<s@remote.test> SIZE=10 \303\251=1\r\nMAIL FROM:<s@remote.test> X\tY=1\r\nQUIT\r\n'
+is "params: a non-ASCII keyword is not echoed" "$(rline 13)" \
+	"501 5.5.4 invalid parameter (not printable)"
+is "params: nor a control byte" "$(rline 14)" \
+	"501 5.5.4 invalid parameter X"
+
 # --- extensions: DSN, 8BITMIME, SMTPUTF8, SIZE ---------------------------
 clean
 session 'EHLO c.test\r\nMAIL FROM:<s@remote.test> RET=HDRS ENVID=my+2Bid BODY=8BITMIME\r\nRCPT TO:<alice@example.test> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;alice+40example.test\r\nRCPT TO:<x@example.org> NOTIFY=NEVER\r\nRCPT TO:<bob@example.test> NOTIFY=NEVER,SUCCESS\r\nRCPT TO:<bob@example.test> FOO=1\r\nDATA\r\n8bit: \303\251t\303\251\r\n.\r\nQUIT\r\n'

@@ -135,6 +135,13 @@ START_TEST(t_mail_params)
 	ck_assert_int_eq(esmtp_mail_params("FOO=bar", ESMTP_ALLOW_ALL, 0, &m,
 	    &bad), ESMTP_E_UNKNOWN);
 	ck_assert_str_eq(bad, "FOO=bar");
+	/* a malformed one after a good one is named, not the good one */
+	ck_assert_int_eq(esmtp_mail_params("SIZE=100 BODY==",
+	    ESMTP_ALLOW_ALL, 0, &m, &bad), ESMTP_E_SYNTAX);
+	ck_assert_str_eq(bad, "BODY==");
+	ck_assert_int_eq(esmtp_mail_params("SIZE=100 =x", ESMTP_ALLOW_ALL,
+	    0, &m, &bad), ESMTP_E_SYNTAX);
+	ck_assert_str_eq(bad, "=x");
 	ck_assert_int_eq(esmtp_mail_params("BODY=9BIT", ESMTP_ALLOW_ALL, 0,
 	    &m, &bad), ESMTP_E_SYNTAX);
 	ck_assert_int_eq(esmtp_mail_params("BODY=BINARYMIME",
@@ -202,6 +209,9 @@ START_TEST(t_rcpt_params)
 	    ESMTP_ALLOW_ALL, &r, &bad), ESMTP_OK);
 	ck_assert_int_eq(esmtp_notify_str(r.notify, &b), 0);
 	ck_assert_str_eq(b.s, "SUCCESS,DELAY");
+	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=NEVER ORCPT=",
+	    ESMTP_ALLOW_ALL, &r, &bad), ESMTP_E_SYNTAX);
+	ck_assert_str_eq(bad, "ORCPT=");
 	/* RFC 3461 4.1: NEVER alone */
 	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=NEVER,SUCCESS",
 	    ESMTP_ALLOW_ALL, &r, &bad), ESMTP_E_SYNTAX);
