@@ -889,10 +889,13 @@ queue_open(struct queue *q, const char *dir)
 		dir = queue_dir();
 	if ((q->dir = strdup(dir)) == NULL)
 		return -1;
+	/* env/ is the queue user's alone: an injector (in the queue's
+	 * group) needs only tmp/, mess/ and the trigger */
 	if ((q->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    (q->tmpfd = opendir_at(q->dfd, "tmp")) == -1 ||
 	    (q->messfd = opendir_at(q->dfd, "mess")) == -1 ||
-	    (q->envfd = opendir_at(q->dfd, "env")) == -1) {
+	    ((q->envfd = opendir_at(q->dfd, "env")) == -1 &&
+	    errno != EACCES)) {
 		save = errno;
 		queue_close(q);
 		errno = save;
@@ -1482,6 +1485,10 @@ queue_msg_open(struct queue *q, const char *id, int flags,
 	if (queue_state_init(&m->st, m->env.nrcpt) == -1)
 		goto fail;
 	buf_reset(&head);
+	if (q->envfd == -1) {
+		errno = EACCES;		/* env/ could not be opened */
+		goto fail;
+	}
 	fd = openat(q->envfd, id, O_RDONLY | O_CLOEXEC);
 	if (fd == -1 && errno != ENOENT)
 		goto fail;

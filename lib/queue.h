@@ -172,7 +172,8 @@ const char *queue_dir(void);
 int	queue_create(const char *dir);
 
 /* Open the queue at dir (NULL: queue_dir()); ENOENT when the layout is
- * missing (queue_create was never run). */
+ * missing (queue_create was never run).  env/ is opened when it can be:
+ * an injector of the queue's group may not (envfd is -1 then). */
 int	queue_open(struct queue *, const char *dir);
 void	queue_close(struct queue *);
 
