@@ -166,6 +166,7 @@ struct server {
 	unsigned long	 max, busy;
 	pid_t		 spare[SERVE_SPARES];
 	size_t		 nspare;
+	int		 spare_died;	/* one ended without a connection */
 	sigset_t	 oldmask;
 	struct sigaction old_chld, old_term, old_hup;
 };
@@ -193,10 +194,12 @@ reap(struct server *sv)
 	 * could end: read that first */
 	read_notify(sv);
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (spare_drop(sv, pid))
+		if (spare_drop(sv, pid)) {
 			log_warn("spare pid=%ld ended before a connection "
 			    "status=%d", (long)pid, WIFEXITED(st) ?
 			    WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			sv->spare_died = 1;
+		}
 		else if (sv->busy > 0)
 			sv->busy--;
 		if (WIFSIGNALED(st))
@@ -408,6 +411,11 @@ serve_loop(int lfd, const struct serve_opts *o)
 			reap(&sv);
 		}
 		read_notify(&sv);
+		if (sv.spare_died) {
+			/* whatever killed it may kill the next: no busy loop */
+			sv.spare_died = 0;
+			pause_ms(1000);
+		}
 		while (sv.nspare < SERVE_SPARES && sv.busy + sv.nspare < sv.max) {
 			if ((r = spare_fork(&sv)) == 1)
 				return 0;	/* a session, in the child */
