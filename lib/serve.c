@@ -148,8 +148,9 @@ pause_ms(long ms)
  * connection's path; the kernel wakes one of them per connection.  A
  * spare that has accepted writes its pid on the notify pipe and becomes
  * a session; the parent then forks the next.  On SIGTERM the parent
- * kills its spares; on Linux a spare also dies with the parent however
- * it ends (PR_SET_PDEATHSIG), so that none is left holding the port.
+ * shuts the listening socket down, which ends every spare's accept; on
+ * Linux a spare also dies with the parent however it ends
+ * (PR_SET_PDEATHSIG), so that none is left holding the port.
  */
 #define SERVE_SPARES	4
 
@@ -199,8 +200,7 @@ reap(struct server *sv)
 			    "status=%d", (long)pid, WIFEXITED(st) ?
 			    WEXITSTATUS(st) : 128 + WTERMSIG(st));
 			sv->spare_died = 1;
-		}
-		else if (sv->busy > 0)
+		} else if (sv->busy > 0)
 			sv->busy--;
 		if (WIFSIGNALED(st))
 			log_warn("session pid=%ld killed by signal %d",
@@ -240,9 +240,9 @@ spare_accept(struct server *sv, pid_t parent,
 			warn_sys("unable to accept a connection");
 			pause_ms(100);
 			continue;
-		}
-		if (errno == EINVAL)
+		case EINVAL:
 			_exit(EXIT_DONE);	/* the listener shut it down */
+		}
 		warn_sys("unable to accept a connection");
 		_exit(EXIT_TEMP);
 	}
