@@ -307,11 +307,12 @@ child_setup(int lfd, int c, const struct sockaddr *peer,
 	socklen_t len = sizeof(ls);
 	char ip[INET6_ADDRSTRLEN], lip[INET6_ADDRSTRLEN], port[16];
 	unsigned pn, lpn;
-	int r;
+	int r, fl;
 
 	if (lfd != c && lfd > 1)
 		close(lfd);
-	if (fcntl(c, F_SETFL, fcntl(c, F_GETFL) & ~O_NONBLOCK) == -1 ||
+	if ((fl = fcntl(c, F_GETFL)) == -1 ||
+	    fcntl(c, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
 	    dup2(c, 0) == -1 || dup2(c, 1) == -1)
 		return -1;
 	if (c > 1)
@@ -416,7 +417,8 @@ serve_loop(int lfd, const struct serve_opts *o)
 			sv.spare_died = 0;
 			pause_ms(1000);
 		}
-		while (sv.nspare < SERVE_SPARES && sv.busy + sv.nspare < sv.max) {
+		while (sv.nspare < SERVE_SPARES &&
+		    sv.busy + sv.nspare < sv.max) {
 			if ((r = spare_fork(&sv)) == 1)
 				return 0;	/* a session, in the child */
 			if (r == -1) {
