@@ -527,6 +527,31 @@ if command -v strace >/dev/null 2>&1; then
 fi
 clean
 
+# --- the message in memory, or past SPOOL_MEM (256 KiB) in a spool file ------
+# a body of 600 KiB (base64 lines: no dots to unstuff), CRLF line ends
+head -c 460000 /dev/urandom | base64 -w 76 | sed 's/$/\r/' >"$T/bigbody"
+{ printf 'EHLO c.test\r\nMAIL FROM:<s@remote.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\nX-Big: 1\r\n\r\n'
+  cat "$T/bigbody"; printf '.\r\nQUIT\r\n'; } >"$T/bigsession"
+if command -v strace >/dev/null 2>&1; then
+	clean
+	printf 'EHLO c.test\r\nMAIL FROM:<s@remote.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' |
+		strace -f -e trace=openat -o "$T/strace" "$BIN/smtp-recv" >"$T/r" 2>/dev/null
+	is "memory: a small message makes no spool file" \
+	    "$(grep -c 'O_TMPFILE\|smtp-recv\.' "$T/strace")" 0
+	is "memory: and is queued" "$(nmsg)" 1
+	clean
+	strace -f -e trace=openat -o "$T/strace" "$BIN/smtp-recv" \
+	    <"$T/bigsession" >"$T/r" 2>/dev/null
+	is "memory: a 600 KiB message goes to one spool file" \
+	    "$(grep -c 'O_TMPFILE\|smtp-recv\.' "$T/strace")" 1
+fi
+clean
+smtp-recv <"$T/bigsession" >"$T/r" 2>"$T/log"
+contains "memory: the big message is queued" "$T/r" '^250 2\.0\.0 OK queued as '
+split
+sed -n '/^X-Big: 1/,$p' "$T/msg" | sed '1,2d' >"$T/bigout"
+check "memory: the big message is stored intact" cmp -s "$T/bigbody" "$T/bigout"
+
 # --- configuration errors -----------------------------------------------------
 echo lots >"$conf/smtp-maxsize"
 session 'QUIT\r\n'
