@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,7 +25,8 @@
 #include "log.h"
 
 static const char usage[] =
-    "conf-init [-h] [-f] [-T] [-d DIR] [-n HOSTNAME] DOMAIN [ACCOUNT...]";
+    "conf-init [-h] [-f] [-T] [-d DIR] [-g GROUP] [-n HOSTNAME] DOMAIN "
+    "[ACCOUNT...]";
 
 static const char makefile[] =
 "# postern configuration: `make` compiles each text table into its CDB\n"
@@ -48,6 +51,7 @@ static const char *files[] = {
 };
 
 static int force;
+static gid_t tls_gid = (gid_t)-1;	/* -g: the group that reads the key */
 static const char *dir;
 
 /* A DNS name of letters, digits, '-' and '.', 1 to 253 bytes. */
@@ -188,10 +192,25 @@ selfsigned(const char *host, const char *domain)
 		die_nomem();
 	if (mkdir(path.s, 0700) == -1 && errno != EEXIST)
 		die_sys(EXIT_TEMP, "unable to create %s", path.s);
-	/* DESIGN.md 6: secrets readable by the one uid that needs them */
+	/* DESIGN.md 6: secrets readable by the one uid that needs them; with
+	 * -g, by the group of the smtp user too (the key is written 0600
+	 * and only then handed to the group) */
 	if (pem_key(k, &pem) == -1)
 		die(EXIT_TEMP, "unable to encode the key");
 	put("tls/key.pem", &pem, 0600);
+	if (tls_gid != (gid_t)-1) {
+		if (chown(path.s, (uid_t)-1, tls_gid) == -1 ||
+		    chmod(path.s, 0750) == -1)
+			die_sys(EXIT_TEMP, "unable to give %s to the group",
+			    path.s);
+		buf_reset(&path);
+		if (buf_printf(&path, "%s/tls/key.pem", dir) == -1)
+			die_nomem();
+		if (chown(path.s, (uid_t)-1, tls_gid) == -1 ||
+		    chmod(path.s, 0640) == -1)
+			die_sys(EXIT_TEMP, "unable to give %s to the group",
+			    path.s);
+	}
 	if (pem_cert(x, &pem) == -1)
 		die(EXIT_TEMP, "unable to encode the certificate");
 	put("tls/cert.pem", &pem, 0644);
@@ -201,6 +220,24 @@ selfsigned(const char *host, const char *domain)
 	buf_free(&path);
 	X509_free(x);
 	EVP_PKEY_free(k);
+}
+
+/* A group by name or number; exit 100 when there is none. */
+static gid_t
+group_id(const char *s)
+{
+	struct group *g;
+	unsigned long v;
+	char *end;
+
+	if ((g = getgrnam(s)) != NULL)
+		return g->gr_gid;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s >= '0' && *s <= '9' && *end == '\0' && errno == 0 &&
+	    v < (gid_t)-1)
+		return (gid_t)v;
+	die(EXIT_PERM, "unknown group: %s", s);
 }
 
 int
@@ -213,10 +250,13 @@ main(int argc, char **argv)
 
 	log_init(argv[0]);
 	dir = control_dir();
-	while ((c = getopt(argc, argv, "d:fhn:T")) != -1) {
+	while ((c = getopt(argc, argv, "d:fg:hn:T")) != -1) {
 		switch (c) {
 		case 'd':
 			dir = optarg;
+			break;
+		case 'g':
+			tls_gid = group_id(optarg);
 			break;
 		case 'f':
 			force = 1;

@@ -51,3 +51,24 @@ exits "unwritable dir is 111" 111 conf-init -d "$T/file/conf" example.test 2>/de
 rm -f "$c/me"
 exits "refusal when only some files exist" 100 conf-init -d "$c" example.test 2>/dev/null
 check "and nothing was written" test ! -e "$c/me"
+
+# -g: the key for the smtp user's group
+exits "-g with an unknown group: exit 100" 100 \
+    conf-init -g no-such-group-here -d "$T/g0" example.test 2>err
+contains "names the group" err 'unknown group: no-such-group-here'
+check "and nothing was written" test ! -e "$T/g0/me"
+g=$(id -g)
+exits "-g with our own group" 0 conf-init -g "$g" -d "$T/g1" example.test 2>/dev/null
+is "-g: tls dir mode" "$(stat -c %a "$T/g1/tls")" "750"
+is "-g: key mode" "$(stat -c %a "$T/g1/tls/key.pem")" "640"
+is "-g: key group" "$(stat -c %g "$T/g1/tls/key.pem")" "$g"
+if [ "$(id -u)" -eq 0 ]; then
+	exits "-g 65534 by number (as root)" 0 \
+	    conf-init -g 65534 -d "$T/g2" example.test 2>/dev/null
+	is "-g 65534: the dir's group" "$(stat -c %g "$T/g2/tls")" 65534
+	is "-g 65534: the key's group" "$(stat -c %g "$T/g2/tls/key.pem")" 65534
+	is "-g 65534: the key's owner is still root" \
+	    "$(stat -c %u "$T/g2/tls/key.pem")" 0
+else
+	for i in 1 2 3 4; do ok "-g 65534 # SKIP not root"; done
+fi
