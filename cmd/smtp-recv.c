@@ -24,16 +24,16 @@
 static void
 preload(void *arg)
 {
-	struct smtpd_conf c;
-	const char *bad;
+	char *cert, *key;
+	const char *bad = NULL;
 
 	(void)arg;
-	if (smtpd_conf_load(&c, &bad) == -1)
+	if (smtpd_tls_files(&cert, &key, &bad) == -1 || cert == NULL)
 		return;
-	if (c.tls_cert != NULL && c.tls_key != NULL &&
-	    tls_server_preload(c.tls_cert, c.tls_key) == -1)
+	if (tls_server_preload(cert, key) == -1)
 		log_debug("tls preload: %s", tls_error(NULL));
-	smtpd_conf_free(&c);
+	free(cert);
+	free(key);
 }
 
 #define USAGE	"smtp-recv [-c maxconn] [-x rules.cdb] " \

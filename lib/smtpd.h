@@ -57,6 +57,10 @@ struct smtpd_conf {
  * with the defaults of doc/smtp-recv.8 for missing files.
  */
 int	smtpd_conf_load(struct smtpd_conf *, const char **bad_r);
+/* Just the TLS certificate and key files (control files tls-cert and
+ * tls-key): both when both can be read, else both NULL; -1 (with *bad_r)
+ * when a control file is malformed or on a system error. */
+int	smtpd_tls_files(char **cert, char **key, const char **bad_r);
 void	smtpd_conf_free(struct smtpd_conf *);
 
 /* Serve one session: greeting to QUIT, EOF or a fatal error. */

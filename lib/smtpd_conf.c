@@ -76,10 +76,53 @@ nomem:
 	return -1;
 }
 
+/* The file control file name names (default dflt, relative to the
+ * configuration directory), into *out when it can be read, else NULL. */
+static int
+tls_file(const char *name, const char *dflt, char **out, const char **bad_r)
+{
+	struct buf b = BUF_INIT, path = BUF_INIT;
+	int r;
+
+	*out = NULL;
+	if ((r = control_line(name, &b)) == -1) {
+		*bad_r = name;
+		buf_free(&b);
+		return -1;
+	}
+	r = control_path(&path, r ? b.s : dflt);
+	buf_free(&b);
+	if (r == -1)
+		return -1;
+	if (access(path.s, R_OK) == 0)
+		*out = buf_steal(&path);
+	buf_free(&path);
+	return 0;
+}
+
+int
+smtpd_tls_files(char **cert, char **key, const char **bad_r)
+{
+	/* STARTTLS is offered when both can be read (they are loaded only
+	 * on STARTTLS, or ahead by the listening process) */
+	int r = 0;
+
+	*key = NULL;
+	if (tls_file("tls-cert", "tls/cert.pem", cert, bad_r) == -1 ||
+	    tls_file("tls-key", "tls/key.pem", key, bad_r) == -1)
+		r = -1;
+	if (r == -1 || *cert == NULL || *key == NULL) {
+		free(*cert);
+		free(*key);
+		*cert = *key = NULL;
+	}
+	return r;
+}
+
 int
 smtpd_conf_load(struct smtpd_conf *c, const char **bad_r)
 {
-	struct buf b = BUF_INIT, path = BUF_INIT;
+	struct buf b = BUF_INIT;
 	char host[256];
 	unsigned long v;
 	int r, save;
@@ -125,30 +168,8 @@ smtpd_conf_load(struct smtpd_conf *c, const char **bad_r)
 		*bad_r = "smtp-filters";
 		goto fail;
 	}
-	/* tls-cert / tls-key name other files; STARTTLS is offered when
-	 * both can be read (they are loaded only on STARTTLS) */
-	if ((r = control_line("tls-cert", &b)) == -1) {
-		*bad_r = "tls-cert";
+	if (smtpd_tls_files(&c->tls_cert, &c->tls_key, bad_r) == -1)
 		goto fail;
-	}
-	if (control_path(&path, r ? b.s : "tls/cert.pem") == -1)
-		goto fail;
-	if (access(path.s, R_OK) == 0)
-		c->tls_cert = buf_steal(&path);
-	buf_reset(&b);
-	if ((r = control_line("tls-key", &b)) == -1) {
-		*bad_r = "tls-key";
-		goto fail;
-	}
-	if (control_path(&path, r ? b.s : "tls/key.pem") == -1)
-		goto fail;
-	if (access(path.s, R_OK) == 0)
-		c->tls_key = buf_steal(&path);
-	if (c->tls_cert == NULL || c->tls_key == NULL) {
-		free(c->tls_cert);
-		free(c->tls_key);
-		c->tls_cert = c->tls_key = NULL;
-	}
 	/* smtp-inject: a program to run instead of queue-inject's code
 	 * in-process (a wrapper of the administrator's, or a test's) */
 	if ((r = control_line("smtp-inject", &b)) == -1) {
@@ -164,12 +185,10 @@ smtpd_conf_load(struct smtpd_conf *c, const char **bad_r)
 	c->localip = env_dup("TCPLOCALIP");
 	c->localport = env_dup("TCPLOCALPORT");
 	buf_free(&b);
-	buf_free(&path);
 	return 0;
 fail:
 	save = errno;
 	buf_free(&b);
-	buf_free(&path);
 	smtpd_conf_free(c);
 	errno = save;
 	return -1;
