@@ -46,7 +46,7 @@ LDFLAGS	?=
 ALL_CFLAGS  = $(BASE) $(OPT) $(CFLAGS)
 ALL_LDFLAGS = $(LDSAN) -Wl,--as-needed $(LDFLAGS)
 
-LIB_SRC	 = $(wildcard lib/*.c)
+LIB_SRC	 = $(wildcard lib/*/*.c)
 LIB_OBJ	 = $(LIB_SRC:%.c=$(O)/%.o)
 LIBA	 = $(O)/libpostern.a
 
@@ -68,10 +68,13 @@ progs: $(PROGS)
 # V=1 shows the commands
 Q	 = $(if $(V),,@)
 
-$(O)/%.o: %.c $(wildcard lib/*.h)
+# each object's header dependencies come from the compiler (-MMD -MP)
+DEPFLAGS = -MMD -MP
+
+$(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
@@ -110,11 +113,14 @@ $(O)/bin/$(notdir $(1)): $(patsubst %.c,$(O)/%.o,$(wildcard $(1)/*.c)) $(LIBA)
 endef
 $(foreach d,$(CMD_DIRS),$(eval $(call dir_prog,$(d))))
 
-$(O)/t/%.o: t/unit/%.c t/unit/unit.h t/unit/vectors.h $(wildcard lib/*.h)
+$(O)/t/%.o: t/unit/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-missing-prototypes \
-	    -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(CHECK_CFLAGS) \
+	    -Wno-missing-prototypes -c -o $@ $<
+
+-include $(LIB_OBJ:.o=.d) $(UNITS:=.d) \
+	$(patsubst %.c,$(O)/%.d,$(CMD_ONE) $(wildcard cmd/*/*.c))
 
 $(O)/t/test_%: $(O)/t/test_%.o $(LIBA)
 	@$(if $(V),,echo "  LD      $@")
@@ -150,7 +156,7 @@ FUZZ_CC	 ?= clang
 FUZZ_SRC = $(wildcard t/fuzz/fuzz_*.c)
 FUZZERS	 = $(FUZZ_SRC:t/fuzz/%.c=build-fuzz/%)
 
-build-fuzz/fuzz_%: t/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h)
+build-fuzz/fuzz_%: t/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*/*.h)
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) -std=c17 -D_DEFAULT_SOURCE -g -O1 -Ilib $(CPPFLAGS_PKG) \
 	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) \

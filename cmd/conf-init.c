@@ -18,11 +18,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "buf.h"
-#include "cdbtab.h"
-#include "control.h"
-#include "fileio.h"
-#include "log.h"
+#include "base/buf.h"
+#include "base/cdbtab.h"
+#include "base/control.h"
+#include "base/fileio.h"
+#include "base/log.h"
 
 static const char usage[] =
     "conf-init [-h] [-f] [-T] [-d DIR] [-g GROUP] [-n HOSTNAME] DOMAIN "

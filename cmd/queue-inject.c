@@ -6,10 +6,10 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fileio.h"
-#include "log.h"
-#include "queue.h"
+#include "base/buf.h"
+#include "base/fileio.h"
+#include "base/log.h"
+#include "queue/queue.h"
 
 #define USAGE	"queue-inject [-h] -f sender [-o key=value]... [--] rcpt..."
 

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "log.h"
-#include "qrun.h"
-#include "queue.h"
+#include "base/control.h"
+#include "base/log.h"
+#include "queue/qrun.h"
+#include "queue/queue.h"
 
 #define USAGE	"queue-run [-h1]"
 

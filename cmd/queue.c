@@ -8,11 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fileio.h"
-#include "log.h"
-#include "qrun.h"
-#include "queue.h"
+#include "base/buf.h"
+#include "base/fileio.h"
+#include "base/log.h"
+#include "queue/qrun.h"
+#include "queue/queue.h"
 
 #define USAGE	"queue [-h] init | list [id...] | kick [id...] | drop id..."
 

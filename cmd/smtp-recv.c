@@ -11,10 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "serve.h"
-#include "smtpd.h"
-#include "tls.h"
+#include "base/log.h"
+#include "net/serve.h"
+#include "net/tls.h"
+#include "smtp/smtpd.h"
 
 /*
  * In the listening process, before each fork: the TLS context, so that a

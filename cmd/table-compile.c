@@ -4,9 +4,9 @@
  */
 #include <unistd.h>
 
-#include "cdbtab.h"
-#include "control.h"
-#include "log.h"
+#include "base/cdbtab.h"
+#include "base/control.h"
+#include "base/log.h"
 
 static const char usage[] = "table-compile [-h] [-l] [-m MODE] SRC DST";
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 #define USAGE	"tcp-listen [-U] [-u uid] [-g gid] [-b backlog] host port " \
 		"program [arg ...]"

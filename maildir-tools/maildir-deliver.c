@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "log.h"
-#include "maildir.h"
+#include "base/buf.h"
+#include "base/log.h"
+#include "store/maildir.h"
 
 #define USAGE	"maildir-deliver [-hv] [-f return-path] [-d delivered-to] " \
 		"[-s maxsize] [-F folder] dir"

@@ -5,9 +5,9 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "log.h"
-#include "maildir.h"
+#include "base/buf.h"
+#include "base/log.h"
+#include "store/maildir.h"
 
 #define USAGE	"maildir-make [-h] dir [folder ...]"
 

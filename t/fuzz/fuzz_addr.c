@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "date.h"
+#include "mail/addr.h"
+#include "mail/date.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "codec.h"
-#include "mime.h"
-#include "msg.h"
+#include "base/buf.h"
+#include "mail/codec.h"
+#include "mail/mime.h"
+#include "mail/msg.h"
 
 #define DECODE_CAP	(64 * 1024)	/* bytes of one decoded body */
 #define SMALL		4096		/* inputs for the costlier checks */

@@ -39,11 +39,12 @@
 
 #include <sanitizer/common_interface_defs.h>
 
-#include "addr.h"
-#include "buf.h"
-#include "esmtp.h"
-#include "log.h"
-#include "smtpd.h"
+#include "base/buf.h"
+#include "base/log.h"
+#include "mail/addr.h"
+#include "mail/codec.h"
+#include "smtp/esmtp.h"
+#include "smtp/smtpd.h"
 
 #define MAXLINES	256	/* lines of one input taken as commands */
 #define XTEXT_MAX	1024	/* longest argument checked as xtext */
@@ -507,28 +508,28 @@ check_xtext(const char *s, size_t n)
 	struct buf enc = BUF_INIT, dec = BUF_INIT, dec2 = BUF_INIT;
 	int valid, uvalid;
 
-	valid = esmtp_xtext_valid(s, n);
-	uvalid = esmtp_xtext_utf8_valid(s, n);
+	valid = xtext_valid(s, n);
+	uvalid = xtext_utf8_valid(s, n);
 	check(valid == ref_xtext((const unsigned char *)s, n, 0));
 	check(uvalid == ref_xtext((const unsigned char *)s, n, 1));
 	check(!valid || uvalid);
 	/* decode takes either form */
-	if (esmtp_xtext_decode(s, n, &dec) == 0) {
+	if (xtext_decode(s, n, &dec) == 0) {
 		check(uvalid);
 		check(dec.len <= n);
 		/* and back: the encoding is valid and decodes the same */
-		check(esmtp_xtext_encode(dec.s, dec.len, &enc) == 0);
+		check(xtext_encode(dec.s, dec.len, &enc) == 0);
 		check(ref_xtext((const unsigned char *)enc.s, enc.len, 0));
-		check(esmtp_xtext_decode(enc.s, enc.len, &dec2) == 0);
+		check(xtext_decode(enc.s, enc.len, &dec2) == 0);
 		check(dec2.len == dec.len && (dec.len == 0 ||
 		    memcmp(dec.s, dec2.s, dec.len) == 0));
 	} else
 		check(!uvalid && errno == EINVAL);
 	/* any bytes: decode(encode(x)) == x */
-	check(esmtp_xtext_encode(s, n, &enc) == 0);
+	check(xtext_encode(s, n, &enc) == 0);
 	check(enc.len >= n && enc.len <= 3 * n);
-	check(esmtp_xtext_valid(enc.s, enc.len));
-	check(esmtp_xtext_decode(enc.s, enc.len, &dec) == 0);
+	check(xtext_valid(enc.s, enc.len));
+	check(xtext_decode(enc.s, enc.len, &dec) == 0);
 	check(dec.len == n && (n == 0 || memcmp(dec.s, s, n) == 0));
 	buf_free(&enc);
 	buf_free(&dec);

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "buf.h"
-#include "fileio.h"
-#include "msg.h"
+#include "base/buf.h"
+#include "base/fileio.h"
+#include "mail/addr.h"
+#include "mail/msg.h"
 #include "unit.h"
 #include "vectors.h"
 

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "unit.h"
 
 START_TEST(t_put_and_nul)

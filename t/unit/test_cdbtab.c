@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "cdbtab.h"
-#include "fileio.h"
+#include "base/buf.h"
+#include "base/cdbtab.h"
+#include "base/fileio.h"
 #include "unit.h"
 
 static char *dir;

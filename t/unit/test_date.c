@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "date.h"
-#include "fileio.h"
+#include "base/buf.h"
+#include "base/fileio.h"
+#include "mail/date.h"
 #include "unit.h"
 #include "vectors.h"
 

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "date.h"
-#include "dsn.h"
-#include "fileio.h"
-#include "msg.h"
+#include "base/fileio.h"
+#include "mail/date.h"
+#include "mail/msg.h"
+#include "queue/dsn.h"
 #include "unit.h"
 
 #define ORIG	"From: a@x.example\nSubject: Test\nMessage-ID: <1@x>\n\n" \

@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fileio.h"
+#include "base/buf.h"
+#include "base/fileio.h"
 #include "unit.h"
 
 static char *dir;	/* scratch directory of the running test */

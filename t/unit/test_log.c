@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fileio.h"
-#include "log.h"
+#include "base/buf.h"
+#include "base/fileio.h"
+#include "base/log.h"
 #include "unit.h"
 
 /*

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fileio.h"
-#include "maildir.h"
+#include "base/buf.h"
+#include "base/fileio.h"
+#include "store/maildir.h"
 #include "unit.h"
 
 static char *top;

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "codec.h"
-#include "mime.h"
-#include "msg.h"
+#include "base/buf.h"
+#include "mail/codec.h"
+#include "mail/mime.h"
+#include "mail/msg.h"
 #include "unit.h"
 
 #define FFFD	"\xef\xbf\xbd"

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "msg.h"
+#include "base/buf.h"
+#include "mail/msg.h"
 #include "unit.h"
 
 /* Field i of the header of m (n bytes; 0 = strlen). */

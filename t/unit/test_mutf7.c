@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "mutf7.h"
+#include "base/buf.h"
+#include "mail/mutf7.h"
 #include "unit.h"
 
 /* Encode s as a C string; returns the static result or NULL on error. */

@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cdbtab.h"
-#include "fileio.h"
-#include "qrun.h"
-#include "queue.h"
+#include "base/cdbtab.h"
+#include "base/fileio.h"
+#include "queue/qrun.h"
+#include "queue/queue.h"
 #include "unit.h"
 
 static char *dir;

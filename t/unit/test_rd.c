@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fileio.h"
-#include "rd.h"
+#include "base/buf.h"
+#include "base/fileio.h"
+#include "base/rd.h"
 #include "unit.h"
 
 /* One piece a writer child sends, then a pause. */

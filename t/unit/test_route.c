@@ -3,9 +3,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cdbtab.h"
-#include "fileio.h"
-#include "route.h"
+#include "base/cdbtab.h"
+#include "base/fileio.h"
+#include "queue/route.h"
 #include "unit.h"
 
 static char *dir;

@@ -22,10 +22,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fileio.h"
-#include "log.h"
-#include "serve.h"
+#include "base/buf.h"
+#include "base/fileio.h"
+#include "base/log.h"
+#include "net/serve.h"
 #include "unit.h"
 
 static char *dir;

@@ -7,10 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cdbtab.h"
-#include "esmtp.h"
-#include "fileio.h"
-#include "smtpd.h"
+#include "base/cdbtab.h"
+#include "mail/codec.h"
+#include "base/fileio.h"
+#include "smtp/esmtp.h"
+#include "smtp/smtpd.h"
 #include "unit.h"
 
 /* ---- xtext (RFC 3461 4) ------------------------------------------- */
@@ -19,34 +20,34 @@ START_TEST(t_xtext)
 {
 	struct buf b = BUF_INIT;
 
-	ck_assert_int_eq(esmtp_xtext_encode("a+b=c d\x01", 8, &b), 0);
+	ck_assert_int_eq(xtext_encode("a+b=c d\x01", 8, &b), 0);
 	ck_assert_str_eq(b.s, "a+2Bb+3Dc+20d+01");
-	ck_assert_int_eq(esmtp_xtext_decode("a+2Bb+3Dc+20d", 13, &b), 0);
+	ck_assert_int_eq(xtext_decode("a+2Bb+3Dc+20d", 13, &b), 0);
 	ck_assert_str_eq(b.s, "a+b=c d");
-	ck_assert_int_eq(esmtp_xtext_decode("+E9", 3, &b), 0);
+	ck_assert_int_eq(xtext_decode("+E9", 3, &b), 0);
 	ck_assert_uint_eq((unsigned char)b.s[0], 0xe9);
 	/* RFC 3461 4: upper-case hex only (queue-inject checks the same) */
-	ck_assert_int_eq(esmtp_xtext_valid("+e9", 3), 0);
-	ck_assert_int_eq(esmtp_xtext_valid("abc", 3), 1);
-	ck_assert_int_eq(esmtp_xtext_valid("", 0), 1);
-	ck_assert_int_eq(esmtp_xtext_valid("a=b", 3), 0);	/* '=' */
-	ck_assert_int_eq(esmtp_xtext_valid("a b", 3), 0);	/* SP */
-	ck_assert_int_eq(esmtp_xtext_valid("a+", 2), 0);
-	ck_assert_int_eq(esmtp_xtext_valid("a+4", 3), 0);
-	ck_assert_int_eq(esmtp_xtext_valid("a+4G", 4), 0);
-	ck_assert_int_eq(esmtp_xtext_valid("\xc3\xa9", 2), 0);
+	ck_assert_int_eq(xtext_valid("+e9", 3), 0);
+	ck_assert_int_eq(xtext_valid("abc", 3), 1);
+	ck_assert_int_eq(xtext_valid("", 0), 1);
+	ck_assert_int_eq(xtext_valid("a=b", 3), 0);	/* '=' */
+	ck_assert_int_eq(xtext_valid("a b", 3), 0);	/* SP */
+	ck_assert_int_eq(xtext_valid("a+", 2), 0);
+	ck_assert_int_eq(xtext_valid("a+4", 3), 0);
+	ck_assert_int_eq(xtext_valid("a+4G", 4), 0);
+	ck_assert_int_eq(xtext_valid("\xc3\xa9", 2), 0);
 	/* RFC 6533 4: utf-8-addr-xtext */
-	ck_assert_int_eq(esmtp_xtext_utf8_valid("\xc3\xa9+2B", 5), 1);
-	ck_assert_int_eq(esmtp_xtext_utf8_valid("\xc3", 1), 0);
-	ck_assert_int_eq(esmtp_xtext_utf8_valid("\xc3\xa9=", 3), 0);
-	ck_assert_int_eq(esmtp_xtext_utf8_valid("a+2b", 4), 0);
-	ck_assert_int_eq(esmtp_xtext_decode("\xc3\xa9+2B", 5, &b), 0);
+	ck_assert_int_eq(xtext_utf8_valid("\xc3\xa9+2B", 5), 1);
+	ck_assert_int_eq(xtext_utf8_valid("\xc3", 1), 0);
+	ck_assert_int_eq(xtext_utf8_valid("\xc3\xa9=", 3), 0);
+	ck_assert_int_eq(xtext_utf8_valid("a+2b", 4), 0);
+	ck_assert_int_eq(xtext_decode("\xc3\xa9+2B", 5, &b), 0);
 	ck_assert_str_eq(b.s, "\xc3\xa9+");
-	ck_assert_int_eq(esmtp_xtext_decode("a+2", 3, &b), -1);
-	ck_assert_int_eq(esmtp_xtext_decode("", 0, &b), 0);
+	ck_assert_int_eq(xtext_decode("a+2", 3, &b), -1);
+	ck_assert_int_eq(xtext_decode("", 0, &b), 0);
 	ck_assert_str_eq(b.s, "");
 	errno = 0;
-	ck_assert_int_eq(esmtp_xtext_decode("x+ZZ", 4, &b), -1);
+	ck_assert_int_eq(xtext_decode("x+ZZ", 4, &b), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	buf_free(&b);
 }
@@ -60,9 +61,9 @@ START_TEST(t_xtext_roundtrip)
 
 	for (i = 0; i < 256; i++)
 		all[i] = (char)i;
-	ck_assert_int_eq(esmtp_xtext_encode(all, 256, &e), 0);
-	ck_assert_int_eq(esmtp_xtext_valid(e.s, e.len), 1);
-	ck_assert_int_eq(esmtp_xtext_decode(e.s, e.len, &d), 0);
+	ck_assert_int_eq(xtext_encode(all, 256, &e), 0);
+	ck_assert_int_eq(xtext_valid(e.s, e.len), 1);
+	ck_assert_int_eq(xtext_decode(e.s, e.len, &d), 0);
 	ck_assert_uint_eq(d.len, 256);
 	ck_assert_int_eq(memcmp(d.s, all, 256), 0);
 	buf_free(&e);

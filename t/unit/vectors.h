@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "fileio.h"
+#include "base/buf.h"
+#include "base/fileio.h"
 
 struct vcase {
 	struct buf in;

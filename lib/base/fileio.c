@@ -1,0 +1,217 @@
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/fileio.h"
+
+int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, s, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+read_all(int fd, struct buf *b, size_t max)
+{
+	size_t start = b->len;
+	ssize_t r;
+
+	for (;;) {
+		if (buf_ready(b, 8192) == -1)
+			return -1;
+		b->s[b->len] = '\0';	/* buf_ready does not; EOF at once */
+		r = read(fd, b->s + b->len, b->cap - b->len - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		b->len += (size_t)r;
+		b->s[b->len] = '\0';
+		if (b->len - start > max) {
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+read_file(const char *path, struct buf *b, size_t max)
+{
+	int fd, r, save;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	r = read_all(fd, b, max);
+	save = errno;
+	close(fd);
+	errno = save;
+	return r;
+}
+
+int
+fsync_dir(const char *path)
+{
+	int fd, r, save;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	save = errno;
+	close(fd);
+	errno = save;
+	return r;
+}
+
+int
+fsync_parent(const char *path)
+{
+	struct buf d = BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	int r;
+
+	if (slash == NULL)
+		return fsync_dir(".");
+	if (slash == path)
+		return fsync_dir("/");
+	if (buf_put(&d, path, (size_t)(slash - path)) == -1)
+		return -1;
+	r = fsync_dir(d.s);
+	buf_free(&d);
+	return r;
+}
+
+int
+atomic_replace(const char *path, const void *p, size_t n, mode_t mode)
+{
+	struct buf tmp = BUF_INIT, u = BUF_INIT;
+	int fd = -1, save;
+
+	if (uniq_name(&u) == -1 ||
+	    buf_printf(&tmp, "%s.tmp.%s", path, u.s) == -1)
+		goto fail;
+	fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd == -1)
+		goto fail;
+	if (fchmod(fd, mode) == -1 || write_all(fd, p, n) == -1 ||
+	    fsync(fd) == -1)
+		goto unlink;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto unlink;
+	}
+	fd = -1;
+	if (rename(tmp.s, path) == -1)
+		goto unlink;
+	if (fsync_parent(path) == -1)
+		goto fail;
+	buf_free(&tmp);
+	buf_free(&u);
+	return 0;
+unlink:
+	save = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp.s);
+	errno = save;
+fail:
+	save = errno;
+	buf_free(&tmp);
+	buf_free(&u);
+	errno = save;
+	return -1;
+}
+
+const char *
+safe_hostname(void)
+{
+	static char safe[4 * 256 + 1];
+	char host[256];
+	size_t i, o = 0;
+
+	if (safe[0] != '\0')
+		return safe;
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	/* Maildir: '/' and ':' in the host name become \057 and \072 */
+	for (i = 0; host[i] != '\0' && o + 5 < sizeof(safe); i++) {
+		if (host[i] == '/' || host[i] == ':') {
+			memcpy(safe + o, host[i] == '/' ? "\\057" : "\\072", 4);
+			o += 4;
+		} else
+			safe[o++] = host[i];
+	}
+	safe[o] = '\0';
+	return safe;
+}
+
+int
+uniq_name(struct buf *b)
+{
+	static unsigned long count;
+	struct timeval tv;
+
+	if (gettimeofday(&tv, NULL) == -1)
+		return -1;
+	return buf_printf(b, "%lld.M%06ldP%ldQ%lu.%s", (long long)tv.tv_sec,
+	    (long)tv.tv_usec, (long)getpid(), ++count, safe_hostname());
+}
+
+int
+mkdir_p(const char *path, mode_t mode)
+{
+	struct buf p = BUF_INIT;
+	struct stat st;
+	size_t i;
+	int save;
+
+	if (*path == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	if (buf_puts(&p, path) == -1)
+		return -1;
+	for (i = 1; i <= p.len; i++) {
+		if (p.s[i] != '/' && p.s[i] != '\0')
+			continue;
+		p.s[i] = '\0';
+		/* an existing name must be a directory, as with mkdir -p */
+		if (mkdir(p.s, mode) == -1 && (errno != EEXIST ||
+		    stat(p.s, &st) == -1 || !S_ISDIR(st.st_mode))) {
+			save = errno;
+			if (save == EEXIST && i < p.len)
+				save = ENOTDIR;
+			buf_free(&p);
+			errno = save;
+			return -1;
+		}
+		if (i < p.len)
+			p.s[i] = '/';
+	}
+	buf_free(&p);
+	return 0;
+}

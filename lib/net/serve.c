@@ -1,0 +1,443 @@
+/*
+ * serve: accept connections on a listening fd 0 and fork a process per
+ * connection; tcprules(1) CDB rules.  See serve.h.
+ */
+#include <sys/types.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/cdbtab.h"
+#include "base/log.h"
+#include "net/serve.h"
+
+static volatile sig_atomic_t got_chld, got_term;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGCHLD)
+		got_chld = 1;
+	else if (sig == SIGTERM)
+		got_term = 1;
+	/* SIGHUP: nothing to reload */
+}
+
+int
+serve_is_listener(int fd)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == -1)
+		return 0;
+	return v != 0;
+}
+
+int
+serve_addr_str(const struct sockaddr *sa, char *ip, size_t ipsize,
+    unsigned *port)
+{
+	const struct sockaddr_in *s4;
+	const struct sockaddr_in6 *s6;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		s4 = (const struct sockaddr_in *)(const void *)sa;
+		if (inet_ntop(AF_INET, &s4->sin_addr, ip, ipsize) == NULL)
+			return -1;
+		*port = ntohs(s4->sin_port);
+		return 0;
+	case AF_INET6:
+		s6 = (const struct sockaddr_in6 *)(const void *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			if (inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], ip,
+			    ipsize) == NULL)
+				return -1;
+		} else if (inet_ntop(AF_INET6, &s6->sin6_addr, ip,
+		    ipsize) == NULL)
+			return -1;
+		*port = ntohs(s6->sin6_port);
+		return 0;
+	}
+	errno = EAFNOSUPPORT;
+	return -1;
+}
+
+/* the rule's instructions: "D" denies; else "+NAME=value\0" each */
+static int
+rule_apply(const char *p, size_t n)
+{
+	const char *end = p + n, *z, *eq;
+	char *name;
+	int r;
+
+	if (n > 0 && p[0] == 'D')
+		return 0;
+	for (; p < end; p = z + 1) {
+		if ((z = memchr(p, '\0', (size_t)(end - p))) == NULL ||
+		    p[0] != '+' ||
+		    (eq = memchr(p, '=', (size_t)(z - p))) == NULL ||
+		    eq == p + 1) {
+			errno = EINVAL;
+			return -1;
+		}
+		if ((name = strndup(p + 1, (size_t)(eq - p - 1))) == NULL)
+			return -1;
+		r = setenv(name, eq + 1, 1);
+		free(name);
+		if (r == -1)
+			return -1;
+	}
+	return 1;
+}
+
+int
+serve_rules(const char *path, const char *ip)
+{
+	struct buf val = BUF_INIT;
+	size_t n = strlen(ip);
+	int r;
+
+	/* tcprules(1): the address, then shorter prefixes ending with a
+	 * separator, then ""; the first rule found is followed */
+	for (;;) {
+		if ((r = cdbtab_lookup(path, ip, n, &val)) == -1)
+			break;
+		if (r == 1) {
+			r = rule_apply(val.s, val.len);
+			break;
+		}
+		if (n == 0) {
+			r = 1;		/* no rule: allowed, as tcpserver does */
+			break;
+		}
+		do
+			n--;
+		while (n > 0 && ip[n - 1] != '.' && ip[n - 1] != ':');
+	}
+	buf_free(&val);
+	return r;
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The listening process keeps SERVE_SPARES children forked ahead, each
+ * blocked in accept(2) on the listening socket, so that no fork is on a
+ * connection's path; the kernel wakes one of them per connection.  A
+ * spare that has accepted writes its pid on the notify pipe and becomes
+ * a session; the parent then forks the next.  On SIGTERM the parent
+ * shuts the listening socket down, which ends every spare's accept; on
+ * Linux a spare also dies with the parent however it ends
+ * (PR_SET_PDEATHSIG), so that none is left holding the port.
+ */
+#define SERVE_SPARES	4
+
+struct server;
+
+static int	child_setup(int, int, const struct sockaddr *,
+		    const struct serve_opts *);
+static void	read_notify(struct server *);
+
+struct server {
+	const struct serve_opts *o;
+	int		 lfd;
+	int		 notify[2];
+	unsigned long	 max, busy;
+	pid_t		 spare[SERVE_SPARES];
+	size_t		 nspare;
+	int		 spare_died;	/* one ended without a connection */
+	sigset_t	 oldmask;
+	struct sigaction old_chld, old_term, old_hup;
+};
+
+static int
+spare_drop(struct server *sv, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < sv->nspare; i++)
+		if (sv->spare[i] == pid) {
+			sv->spare[i] = sv->spare[--sv->nspare];
+			return 1;
+		}
+	return 0;
+}
+
+static void
+reap(struct server *sv)
+{
+	pid_t pid;
+	int st;
+
+	/* a spare that took a connection said so before its session
+	 * could end: read that first */
+	read_notify(sv);
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (spare_drop(sv, pid)) {
+			log_warn("spare pid=%ld ended before a connection "
+			    "status=%d", (long)pid, WIFEXITED(st) ?
+			    WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			sv->spare_died = 1;
+		} else if (sv->busy > 0)
+			sv->busy--;
+		if (WIFSIGNALED(st))
+			log_warn("session pid=%ld killed by signal %d",
+			    (long)pid, WTERMSIG(st));
+	}
+}
+
+/* in a spare: wait for a connection and take it */
+static int
+spare_accept(struct server *sv, pid_t parent,
+    struct sockaddr_storage *peer)
+{
+	socklen_t len;
+	pid_t me = getpid();
+	int c;
+
+#ifdef PR_SET_PDEATHSIG
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(EXIT_TEMP);	/* or the parent is gone already */
+#else
+	(void)parent;
+#endif
+	for (;;) {
+		len = sizeof(*peer);
+		if ((c = accept(sv->lfd, (struct sockaddr *)peer,
+		    &len)) >= 0)
+			break;
+		switch (errno) {
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			continue;	/* the client went before we took it */
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			warn_sys("unable to accept a connection");
+			pause_ms(100);
+			continue;
+		case EINVAL:
+			_exit(EXIT_DONE);	/* the listener shut it down */
+		}
+		warn_sys("unable to accept a connection");
+		_exit(EXIT_TEMP);
+	}
+#ifdef PR_SET_PDEATHSIG
+	/* a session outlives the listener, as under tcpserver */
+	(void)prctl(PR_SET_PDEATHSIG, 0);
+#endif
+	/* a pid is less than PIPE_BUF: written whole or not at all */
+	if (write(sv->notify[1], &me, sizeof(me)) != (ssize_t)sizeof(me))
+		warn_sys("unable to tell the listening process");
+	close(sv->notify[1]);
+	return c;
+}
+
+static int
+spare_fork(struct server *sv)
+{
+	struct sockaddr_storage peer;
+	pid_t pid, parent = getpid();
+	int c;
+
+	if (sv->o->prefork != NULL)
+		sv->o->prefork(sv->o->arg);
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid > 0) {
+		sv->spare[sv->nspare++] = pid;
+		return 0;
+	}
+	sigaction(SIGCHLD, &sv->old_chld, NULL);
+	sigaction(SIGTERM, &sv->old_term, NULL);
+	sigaction(SIGHUP, &sv->old_hup, NULL);
+	sigprocmask(SIG_SETMASK, &sv->oldmask, NULL);
+	close(sv->notify[0]);
+	c = spare_accept(sv, parent, &peer);
+	if (child_setup(sv->lfd, c, (struct sockaddr *)&peer, sv->o) == -1) {
+		warn_sys("unable to set up the connection");
+		_exit(EXIT_TEMP);
+	}
+	return 1;
+}
+
+/* pids from spares that took a connection */
+static void
+read_notify(struct server *sv)
+{
+	pid_t pids[64];
+	ssize_t n, i;
+
+	while ((n = read(sv->notify[0], pids, sizeof(pids))) > 0)
+		for (i = 0; i < n / (ssize_t)sizeof(pid_t); i++)
+			if (spare_drop(sv, pids[i]))
+				sv->busy++;
+}
+
+/* in the child: the connection on fds 0 and 1, tcpserver's variables */
+static int
+child_setup(int lfd, int c, const struct sockaddr *peer,
+    const struct serve_opts *o)
+{
+	struct sockaddr_storage ls;
+	socklen_t len = sizeof(ls);
+	char ip[INET6_ADDRSTRLEN], lip[INET6_ADDRSTRLEN], port[16];
+	unsigned pn, lpn;
+	int r, fl;
+
+	if (lfd != c && lfd > 1)
+		close(lfd);
+	if ((fl = fcntl(c, F_GETFL)) == -1 ||
+	    fcntl(c, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
+	    dup2(c, 0) == -1 || dup2(c, 1) == -1)
+		return -1;
+	if (c > 1)
+		close(c);
+	if (serve_addr_str(peer, ip, sizeof(ip), &pn) == -1 ||
+	    getsockname(0, (struct sockaddr *)&ls, &len) == -1 ||
+	    serve_addr_str((struct sockaddr *)&ls, lip, sizeof(lip),
+	    &lpn) == -1)
+		return -1;
+	unsetenv("TCPREMOTEHOST");
+	unsetenv("TCPREMOTEINFO");
+	unsetenv("TCPLOCALHOST");
+	if (setenv("PROTO", "TCP", 1) == -1 ||
+	    setenv("TCPREMOTEIP", ip, 1) == -1 ||
+	    setenv("TCPLOCALIP", lip, 1) == -1)
+		return -1;
+	snprintf(port, sizeof(port), "%u", pn);
+	if (setenv("TCPREMOTEPORT", port, 1) == -1)
+		return -1;
+	snprintf(port, sizeof(port), "%u", lpn);
+	if (setenv("TCPLOCALPORT", port, 1) == -1)
+		return -1;
+	if (o->rules == NULL)
+		return 0;
+	if ((r = serve_rules(o->rules, ip)) == -1) {
+		warn_sys("unable to apply rules file=%s ip=%s", o->rules, ip);
+		_exit(EXIT_TEMP);
+	}
+	if (r == 0) {
+		log_info("denied ip=%s", ip);
+		_exit(EXIT_DONE);
+	}
+	return 0;
+}
+
+int
+serve_loop(int lfd, const struct serve_opts *o)
+{
+	static struct server sv;
+	struct sigaction sa;
+	sigset_t block;
+	fd_set rfds;
+	size_t i;
+	int full = 0, r;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.o = o;
+	sv.lfd = lfd;
+	sv.max = o->maxconn ? o->maxconn : SERVE_MAXCONN_DEFAULT;
+	if (pipe(sv.notify) == -1)
+		return -1;
+	if (sv.notify[0] >= FD_SETSIZE) {
+		errno = EMFILE;
+		return -1;
+	}
+	if (fcntl(sv.notify[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(sv.notify[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(sv.notify[1], F_SETFD, FD_CLOEXEC) == -1 ||
+	    /* spares block in accept: the kernel wakes one per connection */
+	    fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) & ~O_NONBLOCK) == -1)
+		return -1;
+	/* signals arrive only inside pselect or sigsuspend: no race
+	 * between testing a flag and waiting */
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &block, &sv.oldmask) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGCHLD, &sa, &sv.old_chld) == -1 ||
+	    sigaction(SIGTERM, &sa, &sv.old_term) == -1 ||
+	    sigaction(SIGHUP, &sa, &sv.old_hup) == -1)
+		return -1;
+	log_info("listening maxconn=%lu rules=%s", sv.max,
+	    o->rules ? o->rules : "none");
+	for (;;) {
+		if (got_term) {
+			/*
+			 * Stop listening at once, for every spare (the
+			 * socket is shared): their accept fails and they go,
+			 * while connections already taken go on.  Where
+			 * shutdown does not do that, the spares are killed.
+			 */
+			if (shutdown(lfd, SHUT_RDWR) == -1) {
+				read_notify(&sv);
+				for (i = 0; i < sv.nspare; i++)
+					kill(sv.spare[i], SIGTERM);
+			}
+			log_info("stopping on SIGTERM sessions=%lu", sv.busy);
+			exit(EXIT_DONE);
+		}
+		if (got_chld) {
+			got_chld = 0;
+			reap(&sv);
+		}
+		read_notify(&sv);
+		if (sv.spare_died) {
+			/* whatever killed it may kill the next: no busy loop */
+			sv.spare_died = 0;
+			pause_ms(1000);
+		}
+		while (sv.nspare < SERVE_SPARES &&
+		    sv.busy + sv.nspare < sv.max) {
+			if ((r = spare_fork(&sv)) == 1)
+				return 0;	/* a session, in the child */
+			if (r == -1) {
+				warn_sys("unable to fork");
+				pause_ms(100);
+				break;
+			}
+		}
+		if (sv.busy >= sv.max) {
+			if (!full)
+				log_info("limit reached maxconn=%lu", sv.max);
+			full = 1;
+		} else {
+			full = 0;
+		}
+		FD_ZERO(&rfds);
+		FD_SET(sv.notify[0], &rfds);
+		if (pselect(sv.notify[0] + 1, &rfds, NULL, NULL, NULL,
+		    &sv.oldmask) == -1 && errno != EINTR)
+			return -1;
+	}
+}

@@ -1,0 +1,771 @@
+/* renameat2() and RENAME_NOREPLACE, where the C library has them */
+#define _GNU_SOURCE
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/fileio.h"
+#include "mail/codec.h"
+#include "mail/mutf7.h"
+#include "store/maildir.h"
+
+/* The read/write block of a delivery. */
+#define DELIVER_BLOCK	(64 * 1024)
+/* Tries for a fresh unique name when one is taken. */
+#define NAME_TRIES	5
+
+static const char *const subdirs[] = { "tmp", "new", "cur" };
+static const struct maildir_delivery no_fields = { NULL, NULL, 0 };
+
+static int	field_ok(const char *);
+static int	move_file(int, const char *, const char *);
+static int	move_dir(int, const char *, const char *);
+static int	mkdir_at(int, const char *, int *);
+static int	make_subdirs(int, int *);
+static int	make_marker(int, int *);
+static int	complete_folder(int, const char *);
+static void	remove_tree(int, const char *);
+static int	name_ok(const char *, size_t);
+static int	put_component(struct buf *, const char *, size_t);
+static int	get_component(struct buf *, const char *, size_t);
+static int	is_inbox(const char *, size_t);
+
+/*
+ * Delivery
+ */
+
+/* A header field value we write must not hold a control character. */
+static int
+field_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * Move a file from tmp/ to new/ under dfd without replacing anything:
+ * renameat2(RENAME_NOREPLACE), else link + unlink, else (no hard links on
+ * this file system) rename after a check that to is free.
+ */
+static int
+move_file(int dfd, const char *from, const char *to)
+{
+#ifdef RENAME_NOREPLACE
+	if (renameat2(dfd, from, dfd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+		return -1;
+#endif
+	if (linkat(dfd, from, dfd, to, 0) == 0) {
+		/* delivered; a tmp file left behind is harmless */
+		(void)unlinkat(dfd, from, 0);
+		return 0;
+	}
+	if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP &&
+	    errno != EMLINK)
+		return -1;
+	if (faccessat(dfd, to, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return renameat(dfd, from, dfd, to);
+}
+
+int
+maildir_deliver(const char *dir, int fd, const struct maildir_delivery *d,
+    struct buf *name_r)
+{
+	struct buf hdr = BUF_INIT, base = BUF_INIT, tpath = BUF_INIT;
+	struct buf npath = BUF_INIT;
+	const char *eol = "\n", *nl;
+	char *mem = NULL, *p;
+	size_t room = 0, fill, total = 0, n;
+	ssize_t r;
+	int dfd = -1, nfd = -1, mfd = -1, tries, save, eof = 0, first = 1;
+	int made = 0;
+
+	if (d == NULL)
+		d = &no_fields;
+	if ((d->return_path != NULL && !field_ok(d->return_path)) ||
+	    (d->delivered_to != NULL && !field_ok(d->delivered_to))) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* room for the added fields in front of the first block */
+	if (d->return_path != NULL &&
+	    size_add(room, strlen(d->return_path) + 18, &room) == -1)
+		return -1;
+	if (d->delivered_to != NULL &&
+	    size_add(room, strlen(d->delivered_to) + 17, &room) == -1)
+		return -1;
+	if (size_add(room, DELIVER_BLOCK, &n) == -1)
+		return -1;
+	if ((mem = malloc(n)) == NULL)
+		return -1;
+
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (nfd = openat(dfd, "new", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		goto fail;
+
+	/* Maildir: a unique name in tmp/, created exclusively */
+	for (tries = 0;; tries++) {
+		buf_reset(&base);
+		buf_reset(&tpath);
+		if (uniq_name(&base) == -1 ||
+		    buf_printf(&tpath, "tmp/%s", base.s) == -1)
+			goto fail;
+		mfd = openat(dfd, tpath.s, O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, MAILDIR_FILE_MODE);
+		if (mfd != -1)
+			break;
+		if (errno != EEXIST || tries + 1 >= NAME_TRIES)
+			goto fail;
+	}
+	made = 1;
+
+	for (;;) {
+		p = mem + room;
+		fill = 0;
+		while (fill < DELIVER_BLOCK && !eof) {
+			r = read(fd, p + fill, DELIVER_BLOCK - fill);
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				goto fail;
+			}
+			if (r == 0)
+				eof = 1;
+			fill += (size_t)r;
+			total += (size_t)r;
+			if (d->maxsize > 0 && total > d->maxsize) {
+				errno = EFBIG;
+				goto fail;
+			}
+		}
+		n = fill;
+		if (first) {
+			/* the added fields take the first line's ending */
+			if ((nl = memchr(p, '\n', fill)) != NULL && nl > p &&
+			    nl[-1] == '\r')
+				eol = "\r\n";
+			/* RFC 5321 4.4: Return-Path: <reverse-path> */
+			if (d->return_path != NULL &&
+			    buf_printf(&hdr, "Return-Path: <%s>%s",
+			    d->return_path, eol) == -1)
+				goto fail;
+			/* RFC 9228 4: Delivered-To: addr-spec */
+			if (d->delivered_to != NULL &&
+			    buf_printf(&hdr, "Delivered-To: %s%s",
+			    d->delivered_to, eol) == -1)
+				goto fail;
+			p -= hdr.len;
+			if (hdr.len > 0)
+				memcpy(p, hdr.s, hdr.len);
+			n += hdr.len;
+			first = 0;
+		}
+		if (n > 0 && write_all(mfd, p, n) == -1) {
+			/* a size limit of the system, not our maxsize */
+			if (errno == EFBIG)
+				errno = EDQUOT;
+			goto fail;
+		}
+		if (eof)
+			break;
+	}
+	if (fsync(mfd) == -1)
+		goto fail;
+	r = close(mfd);
+	mfd = -1;
+	if (r == -1)
+		goto fail;
+
+	/* into new/ under the same name, or a fresh one if it is taken */
+	for (tries = 0;; tries++) {
+		buf_reset(&npath);
+		if (buf_printf(&npath, "new/%s", base.s) == -1)
+			goto fail;
+		if (move_file(dfd, tpath.s, npath.s) == 0)
+			break;
+		if (errno != EEXIST || tries + 1 >= NAME_TRIES)
+			goto fail;
+		buf_reset(&base);
+		if (uniq_name(&base) == -1)
+			goto fail;
+	}
+	made = 0;
+	/* the new/ entry is durable once new/ is synced */
+	if (fsync(nfd) == -1) {
+		save = errno;
+		(void)unlinkat(dfd, npath.s, 0);
+		errno = save;
+		goto fail;
+	}
+	if (name_r != NULL && buf_set(name_r, base.s, base.len) == -1) {
+		/* delivered all the same; only the name is lost */
+		buf_reset(name_r);
+	}
+	close(nfd);
+	close(dfd);
+	free(mem);
+	buf_free(&hdr);
+	buf_free(&base);
+	buf_free(&tpath);
+	buf_free(&npath);
+	return 0;
+fail:
+	save = errno;
+	if (mfd != -1)
+		close(mfd);
+	if (made)
+		(void)unlinkat(dfd, tpath.s, 0);
+	if (nfd != -1)
+		close(nfd);
+	if (dfd != -1)
+		close(dfd);
+	free(mem);
+	buf_free(&hdr);
+	buf_free(&base);
+	buf_free(&tpath);
+	buf_free(&npath);
+	errno = save;
+	return -1;
+}
+
+/*
+ * Creation
+ */
+
+/* mkdirat, where an existing directory is fine; *made set when made. */
+static int
+mkdir_at(int dfd, const char *name, int *made)
+{
+	struct stat st;
+
+	if (mkdirat(dfd, name, MAILDIR_DIR_MODE) == 0) {
+		*made = 1;
+		return 0;
+	}
+	if (errno != EEXIST)
+		return -1;
+	if (fstatat(dfd, name, &st, 0) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+make_subdirs(int dfd, int *made)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++)
+		if (mkdir_at(dfd, subdirs[i], made) == -1)
+			return -1;
+	return 0;
+}
+
+/* The Maildir++ "maildirfolder" marker: an empty file. */
+static int
+make_marker(int dfd, int *made)
+{
+	int fd;
+
+	fd = openat(dfd, "maildirfolder", O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC, MAILDIR_FILE_MODE);
+	if (fd == -1) {
+		if (errno != EEXIST)
+			return -1;
+		/* as mkdir_at: something must be there, a file */
+		fd = openat(dfd, "maildirfolder", O_RDONLY | O_CLOEXEC |
+		    O_NOFOLLOW);
+		if (fd == -1)
+			return -1;
+	} else
+		*made = 1;
+	return close(fd);
+}
+
+int
+maildir_make(const char *dir)
+{
+	int dfd, made = 0, save;
+
+	if (mkdir(dir, MAILDIR_DIR_MODE) == 0)
+		made = 1;
+	else if (errno == ENOENT) {
+		if (mkdir_p(dir, MAILDIR_DIR_MODE) == -1)
+			return -1;
+		made = 1;
+	} else if (errno != EEXIST)
+		return -1;
+	/* O_DIRECTORY: ENOTDIR when dir exists and is not one */
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (make_subdirs(dfd, &made) == -1 ||
+	    (made && fsync(dfd) == -1) ||
+	    (made && fsync_parent(dir) == -1)) {
+		save = errno;
+		close(dfd);
+		errno = save;
+		return -1;
+	}
+	return close(dfd);
+}
+
+/* Rename a directory without replacing: EEXIST/ENOTEMPTY if to exists. */
+static int
+move_dir(int dfd, const char *from, const char *to)
+{
+#ifdef RENAME_NOREPLACE
+	if (renameat2(dfd, from, dfd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+		return -1;
+#endif
+	/* rename(2) replaces an empty directory only, never a folder */
+	if (faccessat(dfd, to, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return renameat(dfd, from, dfd, to);
+}
+
+/* Remove a folder assembled at name under dfd (best effort). */
+static void
+remove_tree(int dfd, const char *name)
+{
+	int fd;
+	size_t i;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
+	    -1) {
+		(void)unlinkat(fd, "maildirfolder", 0);
+		for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++)
+			(void)unlinkat(fd, subdirs[i], AT_REMOVEDIR);
+		close(fd);
+	}
+	(void)unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/* Complete an existing folder directory name under rfd. */
+static int
+complete_folder(int rfd, const char *name)
+{
+	int fd, made = 0, save;
+
+	if ((fd = openat(rfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return -1;
+	if (make_subdirs(fd, &made) == -1 || make_marker(fd, &made) == -1 ||
+	    (made && fsync(fd) == -1)) {
+		save = errno;
+		close(fd);
+		errno = save;
+		return -1;
+	}
+	return close(fd);
+}
+
+int
+maildir_make_folder(const char *root, const char *mailbox,
+    struct buf *path_r)
+{
+	struct buf dname = BUF_INIT, tmp = BUF_INIT, u = BUF_INIT;
+	int rfd = -1, fd = -1, made = 0, save;
+
+	if (maildir_folder_dir(mailbox, &dname) == -1 ||
+	    maildir_make(root) == -1)
+		goto fail;
+	if (path_r != NULL) {
+		buf_reset(path_r);
+		if (buf_puts(path_r, root) == -1 ||
+		    (dname.len > 0 && buf_printf(path_r, "/%s", dname.s) == -1))
+			goto fail;
+	}
+	if (dname.len == 0)		/* INBOX: the root */
+		goto done;
+	if ((rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		goto fail;
+	if (faccessat(rfd, dname.s, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (complete_folder(rfd, dname.s) == -1)
+			goto fail;
+		goto done;
+	}
+	if (errno != ENOENT)
+		goto fail;
+
+	/* assemble the folder in tmp/, then rename it into place */
+	if (uniq_name(&u) == -1 ||
+	    buf_printf(&tmp, "tmp/.folder.%s", u.s) == -1)
+		goto fail;
+	if (mkdirat(rfd, tmp.s, MAILDIR_DIR_MODE) == -1)
+		goto fail;
+	if ((fd = openat(rfd, tmp.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1 || make_subdirs(fd, &made) == -1 ||
+	    make_marker(fd, &made) == -1 || fsync(fd) == -1)
+		goto unwind;
+	close(fd);
+	fd = -1;
+	if (move_dir(rfd, tmp.s, dname.s) == -1) {
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			goto unwind;
+		/* made meanwhile by someone else: complete theirs */
+		remove_tree(rfd, tmp.s);
+		if (complete_folder(rfd, dname.s) == -1)
+			goto fail;
+		goto done;
+	}
+	if (fsync(rfd) == -1)
+		goto fail;
+done:
+	if (rfd != -1)
+		close(rfd);
+	buf_free(&dname);
+	buf_free(&tmp);
+	buf_free(&u);
+	return 0;
+unwind:
+	save = errno;
+	if (fd != -1)
+		close(fd);
+	fd = -1;
+	remove_tree(rfd, tmp.s);
+	errno = save;
+fail:
+	save = errno;
+	if (fd != -1)
+		close(fd);
+	if (rfd != -1)
+		close(rfd);
+	buf_free(&dname);
+	buf_free(&tmp);
+	buf_free(&u);
+	errno = save;
+	return -1;
+}
+
+/*
+ * Maildir++ folder names
+ */
+
+/* UTF-8 s[0..n) without control characters (C0, DEL, C1). */
+static int
+name_ok(const char *s, size_t n)
+{
+	uint32_t cp;
+	size_t i = 0, len;
+
+	while (i < n) {
+		len = utf8_next(s + i, n - i, &cp);
+		if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+static int
+is_inbox(const char *s, size_t n)
+{
+	return n == 5 && ascii_ncasecmp(s, "INBOX", 5) == 0;
+}
+
+/* One component: '.', modified UTF-7, '.' and '\' escaped. */
+static int
+put_component(struct buf *out, const char *s, size_t n)
+{
+	struct buf m = BUF_INIT;
+	size_t i;
+	int r = 0;
+
+	if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.')) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (mutf7_encode(s, n, &m) == -1 || buf_putc(out, '.') == -1) {
+		r = -1;
+		goto out;
+	}
+	for (i = 0; i < m.len && r == 0; i++) {
+		if (m.s[i] == '.')
+			r = buf_puts(out, "\\2e");
+		else if (m.s[i] == '\\')
+			r = buf_puts(out, "\\5c");
+		else
+			r = buf_putc(out, m.s[i]);
+	}
+out:
+	buf_free(&m);
+	return r;
+}
+
+int
+maildir_folder_dir(const char *mailbox, struct buf *dir_r)
+{
+	struct buf out = BUF_INIT;
+	const char *s = mailbox, *e;
+	size_t n = strlen(mailbox);
+	int save;
+
+	if (n == 0 || !name_ok(mailbox, n))
+		goto inval;
+	/* RFC 3501 5.1: INBOX, in any case, is the primary mailbox */
+	if (is_inbox(mailbox, n)) {
+		buf_reset(dir_r);
+		return buf_puts(dir_r, "");
+	}
+	for (;;) {
+		e = strchr(s, '/');
+		n = e != NULL ? (size_t)(e - s) : strlen(s);
+		if (n == 0)		/* leading, trailing or double '/' */
+			goto inval;
+		if (s == mailbox && e != NULL && is_inbox(s, n)) {
+			if (buf_puts(&out, ".INBOX") == -1)
+				goto fail;
+		} else if (put_component(&out, s, n) == -1)
+			goto fail;
+		if (e == NULL)
+			break;
+		s = e + 1;
+	}
+	if (out.len > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	if (buf_set(dir_r, out.s, out.len) == -1)
+		goto fail;
+	buf_free(&out);
+	return 0;
+inval:
+	errno = EINVAL;
+fail:
+	save = errno;
+	buf_free(&out);
+	errno = save;
+	return -1;
+}
+
+/* Undo put_component for s[0..n) (the dot gone), appending UTF-8. */
+static int
+get_component(struct buf *out, const char *s, size_t n)
+{
+	struct buf m = BUF_INIT;
+	size_t i, start = out->len;
+	int r = -1, save;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != '\\') {
+			if (buf_putc(&m, s[i]) == -1)
+				goto out;
+			continue;
+		}
+		/* "\2e" and "\5c" only, lowercase, as put_component writes */
+		if (n - i >= 3 && s[i + 1] == '2' && s[i + 2] == 'e') {
+			if (buf_putc(&m, '.') == -1)
+				goto out;
+		} else if (n - i >= 3 && s[i + 1] == '5' && s[i + 2] == 'c') {
+			if (buf_putc(&m, '\\') == -1)
+				goto out;
+		} else {
+			errno = EINVAL;
+			goto out;
+		}
+		i += 2;
+	}
+	if (m.len == 0 || mutf7_decode(m.s, m.len, out) == -1) {
+		errno = EINVAL;
+		goto out;
+	}
+	n = out->len - start;
+	if (!name_ok(out->s + start, n) ||
+	    (n == 1 && out->s[start] == '.') ||
+	    (n == 2 && out->s[start] == '.' && out->s[start + 1] == '.')) {
+		errno = EINVAL;
+		goto out;
+	}
+	r = 0;
+out:
+	save = errno;
+	if (r == -1)
+		buf_truncate(out, start);
+	buf_free(&m);
+	errno = save;
+	return r;
+}
+
+int
+maildir_folder_name(const char *dirname, struct buf *mailbox_r)
+{
+	struct buf out = BUF_INIT;
+	const char *s, *e;
+	size_t n, start;
+	int save;
+
+	if (*dirname == '\0') {
+		buf_reset(mailbox_r);
+		return buf_puts(mailbox_r, "INBOX");
+	}
+	if (dirname[0] != '.')
+		goto inval;
+	for (s = dirname + 1;;) {
+		e = strchr(s, '.');
+		n = e != NULL ? (size_t)(e - s) : strlen(s);
+		if (n == 0 || memchr(s, '/', n) != NULL)
+			goto inval;
+		if (s != dirname + 1 && buf_putc(&out, '/') == -1)
+			goto fail;
+		start = out.len;
+		if (get_component(&out, s, n) == -1)
+			goto fail;
+		if (s == dirname + 1 && is_inbox(out.s + start, out.len -
+		    start) && (e == NULL ||
+		    memcmp(out.s + start, "INBOX", 5) != 0))
+			goto inval;	/* ".INBOX", ".inbox.x": clash */
+		if (e == NULL)
+			break;
+		s = e + 1;
+	}
+	if (buf_set(mailbox_r, out.s, out.len) == -1)
+		goto fail;
+	buf_free(&out);
+	return 0;
+inval:
+	errno = EINVAL;
+fail:
+	save = errno;
+	buf_free(&out);
+	errno = save;
+	return -1;
+}
+
+/*
+ * Flags in file names
+ */
+
+int
+maildir_name_split(const char *name, size_t *baselen_r, const char **info_r)
+{
+	const char *colon;
+
+	if (strchr(name, '/') != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	colon = strchr(name, ':');
+	*baselen_r = colon != NULL ? (size_t)(colon - name) : strlen(name);
+	*info_r = colon != NULL ? colon + 1 : NULL;
+	if (*baselen_r == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+maildir_flags_parse(const char *s, size_t n, uint64_t *bits_r)
+{
+	uint64_t bits = 0, bit;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((bit = MAILDIR_FLAG(s[i])) == 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		bits |= bit;
+	}
+	*bits_r = bits;
+	return 0;
+}
+
+int
+maildir_flags_format(uint64_t bits, struct buf *out)
+{
+	int c;
+
+	/* ASCII order: the upper case letters come first */
+	for (c = 'A'; c <= 'Z'; c++)
+		if ((bits & MAILDIR_FLAG(c)) && buf_putc(out, c) == -1)
+			return -1;
+	for (c = 'a'; c <= 'z'; c++)
+		if ((bits & MAILDIR_FLAG(c)) && buf_putc(out, c) == -1)
+			return -1;
+	return 0;
+}
+
+int
+maildir_name_flags(const char *name, uint64_t *bits_r)
+{
+	const char *info;
+	size_t baselen;
+
+	if (maildir_name_split(name, &baselen, &info) == -1)
+		return -1;
+	*bits_r = 0;
+	if (info == NULL || *info == '\0')
+		return 0;
+	/* "2," then the flags; "1," and others are not ours to read */
+	if (info[0] != '2' || info[1] != ',') {
+		errno = EINVAL;
+		return -1;
+	}
+	return maildir_flags_parse(info + 2, strlen(info + 2), bits_r);
+}
+
+int
+maildir_name_set_flags(const char *name, uint64_t set, uint64_t clear,
+    struct buf *name_r)
+{
+	struct buf out = BUF_INIT;
+	const char *info;
+	size_t baselen;
+	uint64_t bits;
+	int save;
+
+	if (((set | clear) & ~MAILDIR_F_SETTABLE) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (maildir_name_split(name, &baselen, &info) == -1 ||
+	    maildir_name_flags(name, &bits) == -1)
+		return -1;
+	bits = (bits | set) & ~clear;
+	if (buf_put(&out, name, baselen) == -1 ||
+	    buf_puts(&out, ":2,") == -1 ||
+	    maildir_flags_format(bits, &out) == -1 ||
+	    buf_set(name_r, out.s, out.len) == -1) {
+		save = errno;
+		buf_free(&out);
+		errno = save;
+		return -1;
+	}
+	buf_free(&out);
+	return 0;
+}
+
+int
+maildir_set_flags(const char *name, const char *add, const char *remove,
+    struct buf *name_r)
+{
+	uint64_t set = 0, clear = 0;
+
+	if ((add != NULL && maildir_flags_parse(add, strlen(add), &set) ==
+	    -1) || (remove != NULL && maildir_flags_parse(remove,
+	    strlen(remove), &clear) == -1))
+		return -1;
+	return maildir_name_set_flags(name, set, clear, name_r);
+}
