@@ -36,7 +36,6 @@ struct ctx {
 static int fail(struct lx *, size_t, const char *);
 static int nomem(struct lx *);
 static int unexpected(struct lx *, const char *);
-static int atext(unsigned char);
 static int no_ws_ctl(unsigned char);
 static int wsp(unsigned char);
 static int dot_atom(const char *, size_t);
@@ -103,14 +102,13 @@ unexpected(struct lx *x, const char *why)
 	return fail(x, x->i, why);
 }
 
-/* RFC 5322 3.2.3: atext, the ASCII part (RFC 6532 adds UTF8-non-ascii) */
-static int
-atext(unsigned char c)
+int
+addr_atext(int c)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9'))
 		return 1;
-	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+	return c > 0 && c < 0x80 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
 }
 
 /* RFC 5322 4.1: obs-NO-WS-CTL */
@@ -158,7 +156,7 @@ dot_atom(const char *s, size_t n)
 			if ((k = addr_utf8_len(s + i, n - i)) == 0)
 				return 0;
 			i += k;
-		} else if (atext(c))
+		} else if (addr_atext(c))
 			i++;
 		else
 			return 0;
@@ -272,7 +270,7 @@ lx_atom(struct lx *x, struct buf *b)
 		if (c >= 0x80) {
 			if (lx_utf8(x, NULL) == -1)
 				return -1;
-		} else if (atext(c))
+		} else if (addr_atext(c))
 			x->i++;
 		else
 			break;
@@ -409,7 +407,7 @@ lx_words(struct lx *x, struct words *w, struct buf *name, struct buf *local)
 			if (w->want_word)
 				w->local_ok = 0;
 			w->want_word = 1;
-		} else if (c == '"' || c >= 0x80 || atext(c)) {
+		} else if (c == '"' || c >= 0x80 || addr_atext(c)) {
 			if (c == '"')
 				r = lx_qstring(x, local);
 			else
@@ -1068,7 +1066,7 @@ smtp_local(struct lx *x, unsigned flags, unsigned *pflags, struct buf *b)
 				if (lx_utf8(x, NULL) == -1)
 					return -1;
 				want = 0;
-			} else if (atext(c)) {
+			} else if (addr_atext(c)) {
 				x->i++;
 				want = 0;
 			} else

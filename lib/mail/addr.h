@@ -184,4 +184,8 @@ int	addr_msgid_new(struct buf *b, const char *host);
 int	addr_cfws(const char *s, size_t n, size_t *i, struct addr_err *err);
 size_t	addr_utf8_len(const char *s, size_t n);
 
+/* RFC 5322 3.2.3 atext, the ASCII part (RFC 6532 adds UTF8-non-ascii):
+ * 1 / 0. */
+int	addr_atext(int c);
+
 #endif

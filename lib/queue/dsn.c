@@ -128,7 +128,7 @@ any_failed(const struct dsn *d)
 }
 
 void
-dsn_params(const struct dsn *d, int *utf8, enum queue_body *body)
+dsn_params(const struct dsn *d, int *utf8, enum param_body *body)
 {
 	size_t i;
 
@@ -137,7 +137,7 @@ dsn_params(const struct dsn *d, int *utf8, enum queue_body *body)
 		if (has8(d->rcpt[i].rcpt) || has8(d->rcpt[i].orcpt))
 			*utf8 = 1;
 	/* only content declared 7bit is sure to be 7bit */
-	*body = *utf8 || d->body != QBODY_7BIT ? QBODY_8BITMIME : QBODY_7BIT;
+	*body = *utf8 || d->body != PARAM_BODY_7BIT ? PARAM_BODY_8BITMIME : PARAM_BODY_7BIT;
 }
 
 /* Does the DSN return the whole message (else its header only)? */
@@ -145,10 +145,10 @@ static int
 return_full(const struct dsn *d, off_t size)
 {
 	/* RFC 3461 4.3: without a failure, headers only */
-	if (!any_failed(d) || d->ret == QRET_HDRS ||
-	    d->body == QBODY_BINARYMIME)
+	if (!any_failed(d) || d->ret == PARAM_RET_HDRS ||
+	    d->body == PARAM_BODY_BINARYMIME)
 		return 0;
-	if (d->ret == QRET_FULL)
+	if (d->ret == PARAM_RET_FULL)
 		return 1;
 	return size <= DSN_FULL_MAX;
 }
@@ -281,7 +281,7 @@ dsn_write(const struct dsn *d, int fd, off_t size, dsn_out_fn out,
 	struct buf top = BUF_INIT, part = BUF_INIT, orig = BUF_INIT;
 	struct buf bnd = BUF_INIT;
 	const char *eol = "\n", *nl, *subject, *ctype;
-	enum queue_body body;
+	enum param_body body;
 	size_t hlen, want, i;
 	off_t done;
 	long off;
@@ -293,7 +293,7 @@ dsn_write(const struct dsn *d, int fd, off_t size, dsn_out_fn out,
 		return -1;
 	}
 	dsn_params(d, &utf8, &body);
-	eight = body == QBODY_8BITMIME;
+	eight = body == PARAM_BODY_8BITMIME;
 	full = return_full(d, size);
 
 	/* the original's header (and the start of its body) */

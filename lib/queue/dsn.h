@@ -59,8 +59,8 @@ struct dsn {
 	time_t		 arrival;	/* Arrival-Date */
 	time_t		 date;		/* Date: (now) */
 	int		 utf8;		/* the original used SMTPUTF8 */
-	enum queue_ret	 ret;
-	enum queue_body	 body;
+	enum param_ret	 ret;
+	enum param_body	 body;
 	const struct dsn_rcpt *rcpt;
 	size_t		 nrcpt;
 };
@@ -71,7 +71,7 @@ typedef int (*dsn_out_fn)(void *ctx, const void *, size_t);
  * The envelope parameters the DSN itself needs: SMTPUTF8 (a UTF-8
  * address or the global types) and its BODY.
  */
-void	dsn_params(const struct dsn *, int *utf8_r, enum queue_body *body_r);
+void	dsn_params(const struct dsn *, int *utf8_r, enum param_body *body_r);
 
 /*
  * Write the DSN through out.  The original message is read from fd,

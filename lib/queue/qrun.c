@@ -508,9 +508,9 @@ send_dsns(struct work *w)
 		r = &w->m.st.r[i];
 		notify = w->m.env.rcpt[i].notify;
 		/* RFC 3461 4.1: without NOTIFY, failures are reported */
-		fail = notify == 0 || (notify & QNOTIFY_FAILURE);
-		succ = (notify & QNOTIFY_SUCCESS) != 0;
-		delay = (notify & QNOTIFY_DELAY) != 0;
+		fail = notify == 0 || (notify & PARAM_NOTIFY_FAILURE);
+		succ = (notify & PARAM_NOTIFY_SUCCESS) != 0;
+		delay = (notify & PARAM_NOTIFY_DELAY) != 0;
 		if (r->state == QR_FAILED && !(r->dsn & QDSN_FAILED)) {
 			if (!fail) {
 				r->dsn |= QDSN_FAILED;

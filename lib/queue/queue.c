@@ -22,6 +22,7 @@
 #include "mail/addr.h"
 #include "mail/codec.h"
 #include "mail/mutf7.h"
+#include "queue/param.h"
 #include "queue/queue.h"
 
 #define ENV_MAGIC	"postern-envelope 1"
@@ -310,54 +311,64 @@ queue_env_rcpt(struct queue_env *e, const char *addr)
 	return 0;
 }
 
-static const char *const notify_names[] = {
-	"SUCCESS", "FAILURE", "DELAY", "NEVER"
-};
-
-/* RFC 3461 4.1: "NEVER" / 1#( "SUCCESS" / "FAILURE" / "DELAY" ) */
-int
-queue_notify_parse(const char *s)
+/*
+ * Set parameter d of e, or of recipient rc, from its queue value v (the
+ * SMTP value; a flag is 1 or 0).  Text values (ENVID, ORCPT) are checked
+ * only when strict (queue-inject -o): a head holds what injection
+ * checked, escaped, and is read back as it was written.  *why says what
+ * is wrong.
+ */
+static int
+set_param(struct queue_env *e, struct queue_rcpt *rc,
+    const struct param_def *d, const char *v, int strict, const char **why)
 {
-	const char *p, *c;
-	size_t n, i;
-	int bits = 0, bit;
+	struct param_val pv;
 
-	for (p = s;; p = c + 1) {
-		c = strchr(p, ',');
-		n = c ? (size_t)(c - p) : strlen(p);
-		bit = 0;
-		for (i = 0; i < 4; i++)
-			if (strlen(notify_names[i]) == n &&
-			    ascii_ncasecmp(p, notify_names[i], n) == 0)
-				bit = 1 << i;
-		if (bit == 0 || (bits & bit))
-			return -1;
-		bits |= bit;
-		if (c == NULL)
-			break;
-	}
-	if ((bits & QNOTIFY_NEVER) && bits != QNOTIFY_NEVER)
+	if (!strict && (d->id == PARAM_ENVID || d->id == PARAM_ORCPT))
+		pv.u = 0;
+	else if (d->flag && (strcmp(v, "1") == 0 || strcmp(v, "0") == 0))
+		pv.u = v[0] == '1';
+	else if (d->flag || param_parse(d->id, v, strlen(v), 1, &pv) == -1) {
+		*why = d->valid;
+		errno = EINVAL;
 		return -1;
-	return bits;
+	}
+	switch (d->id) {
+	case PARAM_BODY:
+		e->body = (enum param_body)pv.u;
+		return 0;
+	case PARAM_SMTPUTF8:
+		e->smtputf8 = (int)pv.u;
+		return 0;
+	case PARAM_REQUIRETLS:
+		e->requiretls = (int)pv.u;
+		return 0;
+	case PARAM_RET:
+		e->ret = (enum param_ret)pv.u;
+		return 0;
+	case PARAM_ENVID:
+		return setstr(&e->envid, v);
+	case PARAM_NOTIFY:
+		rc->notify = pv.u;
+		return 0;
+	case PARAM_ORCPT:
+		return setstr(&rc->orcpt, v);
+	default:
+		*why = "unknown option";
+		errno = ENOENT;
+		return -1;
+	}
 }
 
-int
-queue_notify_format(unsigned bits, struct buf *b)
+/* A head line "KEY VALUE" for parameter id; tmp is scratch. */
+static int
+put_param(struct buf *b, struct buf *tmp, enum param_id id,
+    const struct param_val *v)
 {
-	size_t i;
-	int first = 1;
-
-	if (b->s == NULL && buf_ready(b, 0) == -1)
+	buf_reset(tmp);
+	if (param_write_queue(id, v, tmp) == -1)
 		return -1;
-	for (i = 0; i < 4; i++) {
-		if (!(bits & (1u << i)))
-			continue;
-		if ((!first && buf_putc(b, ',') == -1) ||
-		    buf_puts(b, notify_names[i]) == -1)
-			return -1;
-		first = 0;
-	}
-	return 0;
+	return put_line(b, param_defs[id].key, tmp->s);
 }
 
 /* An index "N" of "rcpt.N.": 0, or -1. */
@@ -380,11 +391,12 @@ rcpt_index(const char *s, size_t n, size_t *idx)
 int
 queue_env_option(struct queue_env *e, const char *kv, const char **why)
 {
-	const char *eq = strchr(kv, '='), *v, *dot, *semi;
+	const char *eq = strchr(kv, '='), *v, *dot;
+	const struct param_def *d;
 	struct buf key = BUF_INIT;
 	unsigned long ul;
 	size_t idx, vl;
-	int r = -1, n;
+	int r = -1;
 	unsigned char tmp[16];
 
 	*why = NULL;
@@ -410,45 +422,8 @@ queue_env_option(struct queue_env *e, const char *kv, const char **why)
 		*why = "value too long";
 		goto out;
 	}
-	if (strcmp(key.s, "body") == 0) {
-		/* RFC 6152 2, RFC 3030 3: BODY=7BIT / 8BITMIME / BINARYMIME */
-		if (ascii_casecmp(v, "7bit") == 0)
-			e->body = QBODY_7BIT;
-		else if (ascii_casecmp(v, "8bitmime") == 0)
-			e->body = QBODY_8BITMIME;
-		else if (ascii_casecmp(v, "binarymime") == 0)
-			e->body = QBODY_BINARYMIME;
-		else {
-			*why = "body must be 7bit, 8bitmime or binarymime";
-			goto out;
-		}
-	} else if (strcmp(key.s, "smtputf8") == 0 ||
-	    strcmp(key.s, "requiretls") == 0) {
-		if (strcmp(v, "1") != 0 && strcmp(v, "0") != 0) {
-			*why = "flag must be 1 or 0";
-			goto out;
-		}
-		if (key.s[0] == 's')
-			e->smtputf8 = v[0] == '1';
-		else
-			e->requiretls = v[0] == '1';
-	} else if (strcmp(key.s, "ret") == 0) {
-		/* RFC 3461 4.3: RET=FULL / HDRS */
-		if (ascii_casecmp(v, "full") == 0)
-			e->ret = QRET_FULL;
-		else if (ascii_casecmp(v, "hdrs") == 0)
-			e->ret = QRET_HDRS;
-		else {
-			*why = "ret must be full or hdrs";
-			goto out;
-		}
-	} else if (strcmp(key.s, "envid") == 0) {
-		/* RFC 3461 4.4: xtext, at most 100 characters */
-		if (vl > 100 || !xtext_utf8_valid(v, vl)) {
-			*why = "envid is not xtext of at most 100 characters";
-			goto out;
-		}
-		if (setstr(&e->envid, v) == -1)
+	if ((d = param_by_key(key.s, key.len)) != NULL && d->where == PARAM_MAIL) {
+		if (set_param(e, NULL, d, v, 1, why) == -1)
 			goto out;
 	} else if (strcmp(key.s, "received-from") == 0) {
 		if (inet_pton(AF_INET, v, tmp) != 1 &&
@@ -480,33 +455,9 @@ queue_env_option(struct queue_env *e, const char *kv, const char **why)
 			errno = ENOENT;
 			goto out;
 		}
-		if (strcmp(dot + 1, "notify") == 0) {
-			if ((n = queue_notify_parse(v)) == -1) {
-				*why = "notify must be NEVER or a list of "
-				    "SUCCESS, FAILURE, DELAY";
-				goto out;
-			}
-			e->rcpt[idx].notify = (unsigned)n;
-		} else if (strcmp(dot + 1, "orcpt") == 0) {
-			/* RFC 3461 4.2: addr-type ";" xtext, 500 chars */
-			semi = strchr(v, ';');
-			if (vl > 500 || semi == NULL || semi == v ||
-			    !xtext_utf8_valid(semi + 1, strlen(semi + 1)) ||
-			    semi[1] == '\0') {
-				*why = "orcpt is not addr-type;xtext";
-				goto out;
-			}
-			/* RFC 3461 4.2: addr-type = atom */
-			for (dot = v; dot < semi; dot++)
-				if (!((*dot >= 'a' && *dot <= 'z') ||
-				    (*dot >= 'A' && *dot <= 'Z') ||
-				    (*dot >= '0' && *dot <= '9') ||
-				    strchr("!#$%&'*+-/=?^_`{|}~", *dot) != NULL)) {
-					*why = "orcpt address type is not an "
-					    "atom";
-					goto out;
-				}
-			if (setstr(&e->rcpt[idx].orcpt, v) == -1)
+		if ((d = param_by_key(dot + 1, strlen(dot + 1))) != NULL &&
+		    d->where == PARAM_RCPT) {
+			if (set_param(e, &e->rcpt[idx], d, v, 1, why) == -1)
 				goto out;
 		} else {
 			*why = "unknown option";
@@ -574,9 +525,8 @@ queue_env_check(const struct queue_env *e, const char **why)
 int
 queue_env_format(const struct queue_env *e, struct buf *b)
 {
-	static const char *const bodies[] = { "", "7bit", "8bitmime",
-		"binarymime" };
 	struct buf n = BUF_INIT;
+	struct param_val v = { 0 };
 	size_t i;
 	int r = -1;
 
@@ -584,14 +534,15 @@ queue_env_format(const struct queue_env *e, struct buf *b)
 	    put_num(b, "time", (long long)e->time) == -1 ||
 	    put_line(b, "sender", e->sender ? e->sender : "") == -1)
 		goto out;
-	if (e->body != QBODY_NONE && put_line(b, "body", bodies[e->body]) == -1)
+	if ((v.u = e->body) != PARAM_BODY_NONE &&
+	    put_param(b, &n, PARAM_BODY, &v) == -1)
 		goto out;
 	if (e->smtputf8 && put_line(b, "smtputf8", "1") == -1)
 		goto out;
 	if (e->requiretls && put_line(b, "requiretls", "1") == -1)
 		goto out;
-	if (e->ret != QRET_NONE && put_line(b, "ret",
-	    e->ret == QRET_FULL ? "full" : "hdrs") == -1)
+	if ((v.u = e->ret) != PARAM_RET_NONE &&
+	    put_param(b, &n, PARAM_RET, &v) == -1)
 		goto out;
 	if (e->envid && put_line(b, "envid", e->envid) == -1)
 		goto out;
@@ -606,12 +557,9 @@ queue_env_format(const struct queue_env *e, struct buf *b)
 	for (i = 0; i < e->nrcpt; i++) {
 		if (put_line(b, "rcpt", e->rcpt[i].addr) == -1)
 			goto out;
-		if (e->rcpt[i].notify) {
-			buf_reset(&n);
-			if (queue_notify_format(e->rcpt[i].notify, &n) == -1 ||
-			    put_line(b, "notify", n.s) == -1)
-				goto out;
-		}
+		if ((v.u = e->rcpt[i].notify) != 0 &&
+		    put_param(b, &n, PARAM_NOTIFY, &v) == -1)
+			goto out;
 		if (e->rcpt[i].orcpt &&
 		    put_line(b, "orcpt", e->rcpt[i].orcpt) == -1)
 			goto out;
@@ -626,9 +574,11 @@ int
 queue_env_parse(struct queue_env *e, const char *p, size_t n, size_t *used)
 {
 	const char *end = p + n, *start = p, *k, *v;
+	const struct param_def *d;
+	const char *why;
 	struct buf val = BUF_INIT;
 	size_t kl, vl;
-	int r, c, have_time = 0;
+	int r, have_time = 0;
 	struct queue_rcpt *cur = NULL;
 
 	if (n < sizeof(ENV_MAGIC) ||
@@ -645,28 +595,10 @@ queue_env_parse(struct queue_env *e, const char *p, size_t n, size_t *used)
 		} else if (keyis(k, kl, "sender")) {
 			if (setstr(&e->sender, val.s) == -1)
 				goto fail;
-		} else if (keyis(k, kl, "body")) {
-			if (strcmp(val.s, "7bit") == 0)
-				e->body = QBODY_7BIT;
-			else if (strcmp(val.s, "8bitmime") == 0)
-				e->body = QBODY_8BITMIME;
-			else if (strcmp(val.s, "binarymime") == 0)
-				e->body = QBODY_BINARYMIME;
-			else
-				goto bad;
-		} else if (keyis(k, kl, "smtputf8")) {
-			e->smtputf8 = strcmp(val.s, "1") == 0;
-		} else if (keyis(k, kl, "requiretls")) {
-			e->requiretls = strcmp(val.s, "1") == 0;
-		} else if (keyis(k, kl, "ret")) {
-			if (strcmp(val.s, "full") == 0)
-				e->ret = QRET_FULL;
-			else if (strcmp(val.s, "hdrs") == 0)
-				e->ret = QRET_HDRS;
-			else
-				goto bad;
-		} else if (keyis(k, kl, "envid")) {
-			if (setstr(&e->envid, val.s) == -1)
+		} else if ((d = param_by_key(k, kl)) != NULL &&
+		    (d->where == PARAM_MAIL || cur != NULL)) {
+			if (set_param(e, d->where == PARAM_RCPT ? cur : NULL,
+			    d, val.s, 0, &why) == -1)
 				goto fail;
 		} else if (keyis(k, kl, "received-from")) {
 			if (setstr(&e->received_from, val.s) == -1)
@@ -681,13 +613,6 @@ queue_env_parse(struct queue_env *e, const char *p, size_t n, size_t *used)
 			if (queue_env_rcpt(e, val.s) == -1)
 				goto fail;
 			cur = &e->rcpt[e->nrcpt - 1];
-		} else if (keyis(k, kl, "notify") && cur != NULL) {
-			if ((c = queue_notify_parse(val.s)) == -1)
-				goto bad;
-			cur->notify = (unsigned)c;
-		} else if (keyis(k, kl, "orcpt") && cur != NULL) {
-			if (setstr(&cur->orcpt, val.s) == -1)
-				goto fail;
 		} else
 			goto bad;
 	}

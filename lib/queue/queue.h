@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "queue/param.h"
 
 #define QUEUE_DEFAULT_DIR	"/var/spool/postern"
 #define QUEUE_ID_MAX		64	/* bytes in a queue id */
@@ -54,29 +55,19 @@
  * The envelope
  */
 
-enum queue_body { QBODY_NONE = 0, QBODY_7BIT, QBODY_8BITMIME,
-	QBODY_BINARYMIME };
-enum queue_ret { QRET_NONE = 0, QRET_FULL, QRET_HDRS };
-
-/* RFC 3461 4.1 NOTIFY; 0 when the parameter was not given */
-#define QNOTIFY_SUCCESS	0x1
-#define QNOTIFY_FAILURE	0x2
-#define QNOTIFY_DELAY	0x4
-#define QNOTIFY_NEVER	0x8
-
 struct queue_rcpt {
 	char		*addr;
-	unsigned	 notify;	/* QNOTIFY_*, 0: not given */
+	unsigned	 notify;	/* PARAM_NOTIFY_*, 0: not given */
 	char		*orcpt;		/* "addr-type;xtext", or NULL */
 };
 
 struct queue_env {
 	time_t		 time;		/* arrival (injection) */
 	char		*sender;	/* "" is the null sender */
-	enum queue_body	 body;		/* RFC 6152, RFC 3030 BODY= */
+	enum param_body	 body;		/* RFC 6152, RFC 3030 BODY= */
 	int		 smtputf8;	/* RFC 6531 */
 	int		 requiretls;	/* RFC 8689 */
-	enum queue_ret	 ret;		/* RFC 3461 4.3 */
+	enum param_ret	 ret;		/* RFC 3461 4.3 */
 	char		*envid;		/* RFC 3461 4.4, xtext; or NULL */
 	char		*received_from;	/* client IP address, or NULL */
 	char		*authuser;	/* RFC 4954 AUTH user, or NULL */
@@ -123,15 +114,9 @@ int	queue_env_format(const struct queue_env *, struct buf *);
 int	queue_env_parse(struct queue_env *, const char *p, size_t n,
 	    size_t *used_r);
 
-/* Parse a NOTIFY list ("SUCCESS,DELAY", "NEVER"): QNOTIFY_* or -1. */
-int	queue_notify_parse(const char *);
-/* Format notify bits as the list: "" for 0. */
-int	queue_notify_format(unsigned, struct buf *);
-
 /* Is s an address (RFC 5321 4.1.2 Mailbox) of at most QUEUE_ADDR_MAX
  * bytes?  utf8 allows RFC 6531 UTF-8.  1 yes, 0 no. */
 int	queue_addr_ok(const char *s, int utf8);
-
 
 /* The value escaping of envelope and state files. */
 int	queue_escape(struct buf *, const char *, size_t);

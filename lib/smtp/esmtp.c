@@ -7,7 +7,6 @@
 
 static int	is_alpha(int);
 static int	is_digit(int);
-static int	is_atext(int);
 static int	skip_literal(const char *, size_t, size_t *);
 
 static int
@@ -20,14 +19,6 @@ static int
 is_digit(int c)
 {
 	return c >= '0' && c <= '9';
-}
-
-/* RFC 5322 3.2.3 atext (ASCII part) */
-static int
-is_atext(int c)
-{
-	return is_alpha(c) || is_digit(c) ||
-	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
 int
@@ -168,101 +159,74 @@ next_param(const char **sp, int utf8, struct param *p)
 	return 1;
 }
 
+/* Record parameter v of d in m (MAIL) or rc (RCPT): 0, or -1 ENOMEM. */
 static int
-key_is(const struct param *p, const char *name)
+apply(const struct param_def *d, const struct param_val *v,
+    struct esmtp_mail *m, struct esmtp_rcpt *rc)
 {
-	return strlen(name) == p->keylen &&
-	    ascii_ncasecmp(p->key, name, p->keylen) == 0;
+	switch (d->id) {
+	case PARAM_SIZE:
+		m->has_size = 1;
+		m->size = v->size;
+		return 0;
+	case PARAM_BODY:
+		m->body = (enum param_body)v->u;
+		return 0;
+	case PARAM_SMTPUTF8:
+		m->smtputf8 = 1;
+		return 0;
+	case PARAM_REQUIRETLS:
+		m->requiretls = 1;
+		return 0;
+	case PARAM_RET:
+		m->ret = (enum param_ret)v->u;
+		return 0;
+	case PARAM_ENVID:
+		return buf_set(&m->envid, v->s, v->n);
+	case PARAM_NOTIFY:
+		rc->notify = v->u;
+		return 0;
+	case PARAM_ORCPT:
+		return buf_set(&rc->orcpt, v->s, v->n);
+	default:
+		return 0;
+	}
 }
 
-static int
-val_is(const struct param *p, const char *name)
+/*
+ * The parameter list s of MAIL or RCPT (where), each keyword looked up
+ * in param.h's table and its value parsed there.  A keyword not offered
+ * under allow is unknown (RFC 5321 4.1.2: 555); a value not offered
+ * (BODY=BINARYMIME without BINARYMIME) is a syntax error.
+ */
+static enum esmtp_err
+param_list(const char *s, unsigned where, unsigned allow,
+    struct esmtp_mail *m, struct esmtp_rcpt *rc, const char **bad_r)
 {
-	return p->val != NULL && strlen(name) == p->vallen &&
-	    ascii_ncasecmp(p->val, name, p->vallen) == 0;
-}
-
-enum esmtp_err
-esmtp_mail_params(const char *s, unsigned allow, unsigned long long maxsize,
-    struct esmtp_mail *m, const char **bad_r)
-{
+	const struct param_def *d;
+	struct param_val v;
 	struct param p;
-	unsigned seen = 0, bit;
-	unsigned long long v;
-	size_t i;
-	int r;
+	unsigned seen = 0;
+	int r, utf8 = (allow & PARAM_EXT_SMTPUTF8) != 0;
 
-	m->body = ESMTP_BODY_NONE;
-	m->has_size = m->smtputf8 = m->requiretls = 0;
-	m->size = 0;
-	m->ret = ESMTP_RET_NONE;
-	buf_reset(&m->envid);
 	if (bad_r != NULL)
 		*bad_r = s;
-	while ((r = next_param(&s, (allow & ESMTP_ALLOW_SMTPUTF8) != 0,
-	    &p)) == 1) {
+	while ((r = next_param(&s, utf8, &p)) == 1) {
 		if (bad_r != NULL)
 			*bad_r = p.key;
-		if (key_is(&p, "SIZE") && (allow & ESMTP_ALLOW_SIZE)) {
-			/* RFC 1870 6: size-value = 1*20DIGIT */
-			bit = 0x01;
-			if (p.val == NULL || p.vallen > 20)
-				return ESMTP_E_SYNTAX;
-			for (v = 0, i = 0; i < p.vallen; i++) {
-				if (!is_digit((unsigned char)p.val[i]) ||
-				    v > (~0ULL - 9) / 10)
-					return ESMTP_E_SYNTAX;
-				v = v * 10 + (unsigned)(p.val[i] - '0');
-			}
-			m->has_size = 1;
-			m->size = v;
-		} else if (key_is(&p, "BODY") &&
-		    (allow & (ESMTP_ALLOW_8BITMIME | ESMTP_ALLOW_BINARYMIME))) {
-			bit = 0x02;
-			if (val_is(&p, "7BIT"))
-				m->body = ESMTP_BODY_7BIT;
-			else if (val_is(&p, "8BITMIME") &&
-			    (allow & ESMTP_ALLOW_8BITMIME))
-				m->body = ESMTP_BODY_8BITMIME;
-			else if (val_is(&p, "BINARYMIME") &&
-			    (allow & ESMTP_ALLOW_BINARYMIME))
-				m->body = ESMTP_BODY_BINARYMIME;
-			else
-				return ESMTP_E_SYNTAX;
-		} else if (key_is(&p, "SMTPUTF8") &&
-		    (allow & ESMTP_ALLOW_SMTPUTF8)) {
-			bit = 0x04;
-			if (p.val != NULL)
-				return ESMTP_E_SYNTAX;
-			m->smtputf8 = 1;
-		} else if (key_is(&p, "REQUIRETLS") &&
-		    (allow & ESMTP_ALLOW_REQUIRETLS)) {
-			bit = 0x08;
-			if (p.val != NULL)
-				return ESMTP_E_SYNTAX;
-			m->requiretls = 1;
-		} else if (key_is(&p, "RET") && (allow & ESMTP_ALLOW_DSN)) {
-			/* RFC 3461 4.3 */
-			bit = 0x10;
-			if (val_is(&p, "FULL"))
-				m->ret = ESMTP_RET_FULL;
-			else if (val_is(&p, "HDRS"))
-				m->ret = ESMTP_RET_HDRS;
-			else
-				return ESMTP_E_SYNTAX;
-		} else if (key_is(&p, "ENVID") && (allow & ESMTP_ALLOW_DSN)) {
-			/* RFC 3461 4.4: xtext, at most 100 characters */
-			bit = 0x20;
-			if (p.val == NULL || p.vallen > ESMTP_ENVID_MAX ||
-			    !xtext_valid(p.val, p.vallen))
-				return ESMTP_E_SYNTAX;
-			if (buf_set(&m->envid, p.val, p.vallen) == -1)
-				return ESMTP_E_NOMEM;
-		} else
+		d = param_by_keyword(p.key, p.keylen, where);
+		if (d == NULL || !param_offered(d->id, NULL, allow))
 			return ESMTP_E_UNKNOWN;
-		if (seen & bit)
+		/* RFC 6533 4: only an ORCPT of type utf-8 holds UTF-8 */
+		if (param_parse(d->id, p.val, p.vallen,
+		    utf8 && d->id == PARAM_ORCPT, &v) == -1 ||
+		    !param_offered(d->id, &v, allow))
+			return ESMTP_E_SYNTAX;
+		if (seen & (1u << d->id))
 			return ESMTP_E_DUP;
-		seen |= bit;
+		seen |= 1u << d->id;
+		if (apply(d, &v, m, rc) == -1)
+			return ESMTP_E_NOMEM;
 	}
 	if (r == -1) {
 		/* next_param set p.key to the malformed one */
@@ -270,106 +234,35 @@ esmtp_mail_params(const char *s, unsigned allow, unsigned long long maxsize,
 			*bad_r = p.key;
 		return ESMTP_E_SYNTAX;
 	}
+	return ESMTP_OK;
+}
+
+enum esmtp_err
+esmtp_mail_params(const char *s, unsigned allow, unsigned long long maxsize,
+    struct esmtp_mail *m, const char **bad_r)
+{
+	enum esmtp_err e;
+
+	m->body = PARAM_BODY_NONE;
+	m->has_size = m->smtputf8 = m->requiretls = 0;
+	m->size = 0;
+	m->ret = PARAM_RET_NONE;
+	buf_reset(&m->envid);
+	if ((e = param_list(s, PARAM_MAIL, allow, m, NULL, bad_r)) != ESMTP_OK)
+		return e;
 	/* RFC 1870 6.1: a declared size over the limit is refused at MAIL */
 	if (m->has_size && maxsize > 0 && m->size > maxsize)
 		return ESMTP_E_SIZE;
 	return ESMTP_OK;
 }
 
-static int
-parse_notify(const char *s, size_t n, unsigned *out)
-{
-	static const struct {
-		const char	*name;
-		unsigned	 bit;
-	} kw[] = {
-		{ "NEVER", ESMTP_NOTIFY_NEVER },
-		{ "SUCCESS", ESMTP_NOTIFY_SUCCESS },
-		{ "FAILURE", ESMTP_NOTIFY_FAILURE },
-		{ "DELAY", ESMTP_NOTIFY_DELAY },
-	};
-	const char *e, *comma;
-	unsigned v = 0;
-	size_t len, k;
-
-	for (e = s + n; s < e; s = comma + 1) {
-		if ((comma = memchr(s, ',', (size_t)(e - s))) == NULL)
-			comma = e;
-		len = (size_t)(comma - s);
-		for (k = 0; k < sizeof(kw) / sizeof(kw[0]); k++)
-			if (strlen(kw[k].name) == len &&
-			    ascii_ncasecmp(s, kw[k].name, len) == 0)
-				break;
-		if (k == sizeof(kw) / sizeof(kw[0]) || (v & kw[k].bit))
-			return -1;
-		v |= kw[k].bit;
-		if (comma == e)
-			break;
-		if (comma + 1 == e)
-			return -1;	/* trailing comma */
-	}
-	/* RFC 3461 4.1: NEVER or a list of the others */
-	if (v == 0 || ((v & ESMTP_NOTIFY_NEVER) && v != ESMTP_NOTIFY_NEVER))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 enum esmtp_err
 esmtp_rcpt_params(const char *s, unsigned allow, struct esmtp_rcpt *rc,
     const char **bad_r)
 {
-	struct param p;
-	unsigned seen = 0, bit;
-	const char *semi;
-	size_t tlen;
-	int r;
-
 	rc->notify = 0;
 	buf_reset(&rc->orcpt);
-	if (bad_r != NULL)
-		*bad_r = s;
-	while ((r = next_param(&s, (allow & ESMTP_ALLOW_SMTPUTF8) != 0,
-	    &p)) == 1) {
-		if (bad_r != NULL)
-			*bad_r = p.key;
-		if (key_is(&p, "NOTIFY") && (allow & ESMTP_ALLOW_DSN)) {
-			bit = 0x01;
-			if (p.val == NULL ||
-			    parse_notify(p.val, p.vallen, &rc->notify) == -1)
-				return ESMTP_E_SYNTAX;
-		} else if (key_is(&p, "ORCPT") && (allow & ESMTP_ALLOW_DSN)) {
-			/* RFC 3461 4.2: addr-type ";" xtext, 500 at most */
-			bit = 0x02;
-			if (p.val == NULL || p.vallen > ESMTP_ORCPT_MAX ||
-			    (semi = memchr(p.val, ';', p.vallen)) == NULL)
-				return ESMTP_E_SYNTAX;
-			tlen = (size_t)(semi - p.val);
-			if (tlen == 0 || semi + 1 == p.val + p.vallen)
-				return ESMTP_E_SYNTAX;
-			for (size_t i = 0; i < tlen; i++)
-				if (!is_atext((unsigned char)p.val[i]))
-					return ESMTP_E_SYNTAX;
-			/* xtext; RFC 6533 4: "utf-8" addresses may hold
-			 * UTF-8 as well */
-			if (!(tlen == 5 && ascii_ncasecmp(p.val, "utf-8", 5) == 0 ?
-			    xtext_utf8_valid : xtext_valid)(semi + 1,
-			    p.vallen - tlen - 1))
-				return ESMTP_E_SYNTAX;
-			if (buf_set(&rc->orcpt, p.val, p.vallen) == -1)
-				return ESMTP_E_NOMEM;
-		} else
-			return ESMTP_E_UNKNOWN;
-		if (seen & bit)
-			return ESMTP_E_DUP;
-		seen |= bit;
-	}
-	if (r == -1) {
-		if (bad_r != NULL)
-			*bad_r = p.key;
-		return ESMTP_E_SYNTAX;
-	}
-	return ESMTP_OK;
+	return param_list(s, PARAM_RCPT, allow, NULL, rc, bad_r);
 }
 
 void
@@ -382,28 +275,4 @@ void
 esmtp_rcpt_free(struct esmtp_rcpt *r)
 {
 	buf_free(&r->orcpt);
-}
-
-int
-esmtp_notify_str(unsigned v, struct buf *out)
-{
-	const char *sep = "";
-
-	buf_reset(out);
-	if (v & ESMTP_NOTIFY_NEVER)
-		return buf_puts(out, "NEVER");
-	if (v & ESMTP_NOTIFY_SUCCESS) {
-		if (buf_puts(out, "SUCCESS") == -1)
-			return -1;
-		sep = ",";
-	}
-	if (v & ESMTP_NOTIFY_FAILURE) {
-		if (buf_printf(out, "%sFAILURE", sep) == -1)
-			return -1;
-		sep = ",";
-	}
-	if ((v & ESMTP_NOTIFY_DELAY) &&
-	    buf_printf(out, "%sDELAY", sep) == -1)
-		return -1;
-	return 0;
 }

@@ -1,9 +1,10 @@
 /*
  * esmtp: the syntax of SMTP command arguments (RFC 5321 4.1.2): the
  * ESMTP parameters of MAIL and RCPT (SIZE, BODY, SMTPUTF8, REQUIRETLS,
- * the DSN parameters RET, ENVID, NOTIFY, ORCPT) and the EHLO/HELO
- * argument.  Paths are parsed by addr_smtp_path (addr.h), xtext by codec.h.
- * No I/O: smtpd.c maps the results to replies.
+ * the DSN parameters RET, ENVID, NOTIFY, ORCPT, whose values queue/param.h
+ * parses for the queue too) and the EHLO/HELO argument.  Paths are parsed
+ * by addr_smtp_path (addr.h), xtext by codec.h.  No I/O: smtpd.c maps the
+ * results to replies.
  *
  * Return convention: functions returning int return 0 on success and -1
  * on failure with errno set (EINVAL: bad syntax; ENOMEM), unless they say
@@ -16,10 +17,9 @@
 #include <stddef.h>
 
 #include "base/buf.h"
+#include "queue/param.h"
 
 #define ESMTP_DOMAIN_MAX	255	/* RFC 5321 4.5.3.1.2 */
-#define ESMTP_ENVID_MAX		100	/* RFC 3461 4.4 */
-#define ESMTP_ORCPT_MAX		500	/* RFC 3461 4.2 */
 
 /* RFC 5321 4.1.3 address-literal "[...]": 1 valid, 0 not. */
 int	esmtp_literal_valid(const char *s, size_t n);
@@ -45,52 +45,24 @@ enum esmtp_err {
 	ESMTP_E_NOMEM		/* 451 4.3.0 */
 };
 
-enum esmtp_body {
-	ESMTP_BODY_NONE = 0,	/* not given */
-	ESMTP_BODY_7BIT,
-	ESMTP_BODY_8BITMIME,	/* RFC 6152 */
-	ESMTP_BODY_BINARYMIME	/* RFC 3030 */
-};
-
-enum esmtp_ret {
-	ESMTP_RET_NONE = 0,
-	ESMTP_RET_FULL,		/* RFC 3461 4.3 */
-	ESMTP_RET_HDRS
-};
-
-/* which MAIL parameters are on offer (from the EHLO keywords) */
-#define ESMTP_ALLOW_SIZE	0x01
-#define ESMTP_ALLOW_8BITMIME	0x02
-#define ESMTP_ALLOW_BINARYMIME	0x04
-#define ESMTP_ALLOW_SMTPUTF8	0x08
-#define ESMTP_ALLOW_REQUIRETLS	0x10
-#define ESMTP_ALLOW_DSN		0x20
-#define ESMTP_ALLOW_ALL		0x3f
-
 struct esmtp_mail {
-	enum esmtp_body	 body;
+	enum param_body	 body;
 	int		 has_size;
 	unsigned long long size;	/* SIZE=, RFC 1870 */
 	int		 smtputf8;	/* RFC 6531 3.4 */
 	int		 requiretls;	/* RFC 8689 */
-	enum esmtp_ret	 ret;
+	enum param_ret	 ret;
 	struct buf	 envid;		/* ENVID as sent (xtext) or "" */
 };
 
-/* RFC 3461 4.1 NOTIFY bits; ESMTP_NOTIFY_NEVER alone */
-#define ESMTP_NOTIFY_NEVER	0x01
-#define ESMTP_NOTIFY_SUCCESS	0x02
-#define ESMTP_NOTIFY_FAILURE	0x04
-#define ESMTP_NOTIFY_DELAY	0x08
-
 struct esmtp_rcpt {
-	unsigned	 notify;	/* 0: not given */
+	unsigned	 notify;	/* PARAM_NOTIFY_*, 0: not given */
 	struct buf	 orcpt;		/* "type;xtext" as sent, or "" */
 };
 
 /*
  * Parse the parameters of MAIL (s is what follows the path, NUL-ended).
- * allow is a mask of ESMTP_ALLOW_*; maxsize 0 means no limit.  On an
+ * allow is a mask of PARAM_EXT_*; maxsize 0 means no limit.  On an
  * error *bad_r (if not NULL) points at the offending keyword in s.
  */
 enum esmtp_err	esmtp_mail_params(const char *s, unsigned allow,
@@ -100,8 +72,5 @@ enum esmtp_err	esmtp_rcpt_params(const char *s, unsigned allow,
 		    struct esmtp_rcpt *r, const char **bad_r);
 void	esmtp_mail_free(struct esmtp_mail *);
 void	esmtp_rcpt_free(struct esmtp_rcpt *);
-
-/* "SUCCESS,FAILURE" etc. for the notify bits, into out (replaced). */
-int	esmtp_notify_str(unsigned notify, struct buf *out);
 
 #endif

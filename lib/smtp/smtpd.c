@@ -517,12 +517,12 @@ path_start(char *arg, const char *kw)
 static unsigned
 allowed(struct smtpd *s)
 {
-	unsigned a = ESMTP_ALLOW_ALL;
+	unsigned a = PARAM_EXT_ALL;
 
 	if (!s->esmtp)
 		return 0;
 	if (s->tls == NULL)
-		a &= ~(unsigned)ESMTP_ALLOW_REQUIRETLS;
+		a &= ~(unsigned)PARAM_EXT_REQUIRETLS;
 	return a;
 }
 
@@ -763,7 +763,7 @@ cmd_data(struct smtpd *s, char *arg)
 		return cerror(s, RP_NO_ARG), 0;
 	if (s->nrcpt == 0)
 		return reply(s, RP_NO_VALID_RCPT), 0;
-	if (s->mp.body == ESMTP_BODY_BINARYMIME)
+	if (s->mp.body == PARAM_BODY_BINARYMIME)
 		return cerror(s, RP_BINARY_DATA), 0;
 	if (spool_open(s) == -1) {
 		warn_sys("%s unable to open a spool file in %s", s->sid,
@@ -1293,14 +1293,29 @@ ip_ok(const char *ip)
 	    inet_pton(AF_INET6, ip, a) == 1);
 }
 
+/* "-o" and "[prefix]KEY=VALUE" for parameter id: 0 or -1. */
+static int
+add_param(struct buf *b, size_t *count, const char *prefix,
+    enum param_id id, const struct param_val *v)
+{
+	struct buf val = BUF_INIT;
+	int r;
+
+	r = param_write_queue(id, v, &val);
+	if (r == 0)
+		r = add_str(b, count, "-o") || add_str(b, count, "%s%s=%s",
+		    prefix, param_defs[id].key, val.s);
+	buf_free(&val);
+	return r;
+}
+
 /* queue-inject -f SENDER [-o key=value]... -- RCPT... */
 static char **
 make_inject_argv(struct smtpd *s, struct buf *b)
 {
-	static const char *const body[] = { NULL, "7bit", "8bitmime",
-	    "binarymime" };
 	const struct smtpd_conf *c = s->conf;
-	struct buf nt = BUF_INIT;
+	struct param_val v = { 0 };
+	char pre[32];
 	size_t count = 0, i;
 	int r;
 
@@ -1310,22 +1325,18 @@ make_inject_argv(struct smtpd *s, struct buf *b)
 		r = add_str(b, &count, "-f");
 	if (r == 0)
 		r = add_str(b, &count, "%s", s->from.s);
-	if (r == 0 && s->mp.body != ESMTP_BODY_NONE)
-		r = add_str(b, &count, "-o") ||
-		    add_str(b, &count, "body=%s", body[s->mp.body]);
-	if (r == 0 && s->mp.smtputf8)
-		r = add_str(b, &count, "-o") ||
-		    add_str(b, &count, "smtputf8=1");
-	if (r == 0 && s->mp.requiretls)
-		r = add_str(b, &count, "-o") ||
-		    add_str(b, &count, "requiretls=1");
-	if (r == 0 && s->mp.ret != ESMTP_RET_NONE)
-		r = add_str(b, &count, "-o") ||
-		    add_str(b, &count, "ret=%s",
-		    s->mp.ret == ESMTP_RET_FULL ? "full" : "hdrs");
-	if (r == 0 && s->mp.envid.len > 0)
-		r = add_str(b, &count, "-o") ||
-		    add_str(b, &count, "envid=%s", s->mp.envid.s);
+	if (r == 0 && (v.u = s->mp.body) != PARAM_BODY_NONE)
+		r = add_param(b, &count, "", PARAM_BODY, &v);
+	if (r == 0 && (v.u = (unsigned)s->mp.smtputf8) != 0)
+		r = add_param(b, &count, "", PARAM_SMTPUTF8, &v);
+	if (r == 0 && (v.u = (unsigned)s->mp.requiretls) != 0)
+		r = add_param(b, &count, "", PARAM_REQUIRETLS, &v);
+	if (r == 0 && (v.u = s->mp.ret) != PARAM_RET_NONE)
+		r = add_param(b, &count, "", PARAM_RET, &v);
+	if (r == 0 && (v.n = s->mp.envid.len) > 0) {
+		v.s = s->mp.envid.s;
+		r = add_param(b, &count, "", PARAM_ENVID, &v);
+	}
 	if (r == 0 && ip_ok(c->remoteip))
 		r = add_str(b, &count, "-o") ||
 		    add_str(b, &count, "received-from=%s", c->remoteip);
@@ -1333,17 +1344,14 @@ make_inject_argv(struct smtpd *s, struct buf *b)
 		r = add_str(b, &count, "-o") ||
 		    add_str(b, &count, "authuser=%s", s->authuser);
 	for (i = 0; i < s->nrcpt && r == 0; i++) {
-		if (s->rcpts[i].notify != 0) {
-			r = esmtp_notify_str(s->rcpts[i].notify, &nt) ||
-			    add_str(b, &count, "-o") ||
-			    add_str(b, &count, "rcpt.%zu.notify=%s", i, nt.s);
+		snprintf(pre, sizeof(pre), "rcpt.%zu.", i);
+		if ((v.u = s->rcpts[i].notify) != 0)
+			r = add_param(b, &count, pre, PARAM_NOTIFY, &v);
+		if (r == 0 && (v.s = s->rcpts[i].orcpt) != NULL) {
+			v.n = strlen(v.s);
+			r = add_param(b, &count, pre, PARAM_ORCPT, &v);
 		}
-		if (r == 0 && s->rcpts[i].orcpt != NULL)
-			r = add_str(b, &count, "-o") ||
-			    add_str(b, &count, "rcpt.%zu.orcpt=%s", i,
-			    s->rcpts[i].orcpt);
 	}
-	buf_free(&nt);
 	if (r == 0)
 		r = add_str(b, &count, "--");
 	for (i = 0; i < s->nrcpt && r == 0; i++)

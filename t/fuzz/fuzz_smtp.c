@@ -46,6 +46,16 @@
 #include "smtp/esmtp.h"
 #include "smtp/smtpd.h"
 
+/* The NOTIFY bits as the parameter's value, into b (replaced). */
+static int
+notify_str(unsigned bits, struct buf *b)
+{
+	struct param_val v = { .u = bits };
+
+	buf_reset(b);
+	return param_write(PARAM_NOTIFY, &v, b);
+}
+
 #define MAXLINES	256	/* lines of one input taken as commands */
 #define XTEXT_MAX	1024	/* longest argument checked as xtext */
 #define BYTEWISE_MAX	16384	/* longest input also fed byte by byte */
@@ -392,19 +402,19 @@ check_mail(const char *s, unsigned allow, unsigned long long maxsize)
 	if (e != ESMTP_OK)
 		goto out;
 	/* nothing that was not on offer */
-	check(!m.has_size || (allow & ESMTP_ALLOW_SIZE));
+	check(!m.has_size || (allow & PARAM_EXT_SIZE));
 	check(!m.has_size || maxsize == 0 || m.size <= maxsize);
-	check(m.body != ESMTP_BODY_8BITMIME || (allow & ESMTP_ALLOW_8BITMIME));
-	check(m.body != ESMTP_BODY_BINARYMIME ||
-	    (allow & ESMTP_ALLOW_BINARYMIME));
-	check(m.body == ESMTP_BODY_NONE || (allow & (ESMTP_ALLOW_8BITMIME |
-	    ESMTP_ALLOW_BINARYMIME)));
-	check(!m.smtputf8 || (allow & ESMTP_ALLOW_SMTPUTF8));
-	check(!m.requiretls || (allow & ESMTP_ALLOW_REQUIRETLS));
-	check((m.ret == ESMTP_RET_NONE && m.envid.len == 0) ||
-	    (allow & ESMTP_ALLOW_DSN));
-	check(m.body <= ESMTP_BODY_BINARYMIME && m.ret <= ESMTP_RET_HDRS);
-	check(m.envid.len <= ESMTP_ENVID_MAX);
+	check(m.body != PARAM_BODY_8BITMIME || (allow & PARAM_EXT_8BITMIME));
+	check(m.body != PARAM_BODY_BINARYMIME ||
+	    (allow & PARAM_EXT_BINARYMIME));
+	check(m.body == PARAM_BODY_NONE || (allow & (PARAM_EXT_8BITMIME |
+	    PARAM_EXT_BINARYMIME)));
+	check(!m.smtputf8 || (allow & PARAM_EXT_SMTPUTF8));
+	check(!m.requiretls || (allow & PARAM_EXT_REQUIRETLS));
+	check((m.ret == PARAM_RET_NONE && m.envid.len == 0) ||
+	    (allow & PARAM_EXT_DSN));
+	check(m.body <= PARAM_BODY_BINARYMIME && m.ret <= PARAM_RET_HDRS);
+	check(m.envid.len <= PARAM_ENVID_MAX);
 	check(m.envid.len == 0 || ref_xtext((const unsigned char *)m.envid.s,
 	    m.envid.len, 0));
 	/* no parameters unless something was on offer */
@@ -413,12 +423,12 @@ check_mail(const char *s, unsigned allow, unsigned long long maxsize)
 		check(mail_same(&m, &m2));
 	}
 	/* more on offer takes at least as much, the same way */
-	e2 = esmtp_mail_params(s, ESMTP_ALLOW_ALL, 0, &m2, NULL);
+	e2 = esmtp_mail_params(s, PARAM_EXT_ALL, 0, &m2, NULL);
 	check(e2 == ESMTP_OK && mail_same(&m, &m2));
 	/* the canonical form gives the same */
 	if (m.has_size && buf_printf(&canon, " SIZE=%llu", m.size) == -1)
 		abort();
-	if (m.body != ESMTP_BODY_NONE) {
+	if (m.body != PARAM_BODY_NONE) {
 		puts_(&canon, " BODY=");
 		puts_(&canon, body[m.body]);
 	}
@@ -426,8 +436,8 @@ check_mail(const char *s, unsigned allow, unsigned long long maxsize)
 		puts_(&canon, " SMTPUTF8");
 	if (m.requiretls)
 		puts_(&canon, " REQUIRETLS");
-	if (m.ret != ESMTP_RET_NONE)
-		puts_(&canon, m.ret == ESMTP_RET_FULL ? " RET=FULL" :
+	if (m.ret != PARAM_RET_NONE)
+		puts_(&canon, m.ret == PARAM_RET_FULL ? " RET=FULL" :
 		    " RET=HDRS");
 	if (m.envid.len > 0) {
 		puts_(&canon, " ENVID=");
@@ -467,24 +477,24 @@ check_rcpt(const char *s, unsigned allow)
 	check(bad != NULL && bad >= s && bad <= s + strlen(s));
 	if (e != ESMTP_OK)
 		goto out;
-	check((r.notify == 0 && r.orcpt.len == 0) || (allow & ESMTP_ALLOW_DSN));
+	check((r.notify == 0 && r.orcpt.len == 0) || (allow & PARAM_EXT_DSN));
 	/* RFC 3461 4.1: NEVER alone, or some of the others */
 	v = r.notify;
-	check(v == 0 || v == ESMTP_NOTIFY_NEVER || (v & ~(unsigned)(
-	    ESMTP_NOTIFY_SUCCESS | ESMTP_NOTIFY_FAILURE |
-	    ESMTP_NOTIFY_DELAY)) == 0);
+	check(v == 0 || v == PARAM_NOTIFY_NEVER || (v & ~(unsigned)(
+	    PARAM_NOTIFY_SUCCESS | PARAM_NOTIFY_FAILURE |
+	    PARAM_NOTIFY_DELAY)) == 0);
 	/* RFC 3461 4.2: addr-type ";" xtext */
 	if (r.orcpt.len > 0) {
-		check(r.orcpt.len <= ESMTP_ORCPT_MAX);
+		check(r.orcpt.len <= PARAM_ORCPT_MAX);
 		check(strlen(r.orcpt.s) == r.orcpt.len);
 		semi = memchr(r.orcpt.s, ';', r.orcpt.len);
 		check(semi != NULL && semi > r.orcpt.s &&
 		    semi + 1 < r.orcpt.s + r.orcpt.len);
 	}
-	check(esmtp_rcpt_params(s, ESMTP_ALLOW_ALL, &r2, NULL) == ESMTP_OK &&
+	check(esmtp_rcpt_params(s, PARAM_EXT_ALL, &r2, NULL) == ESMTP_OK &&
 	    rcpt_same(&r, &r2));
 	if (v != 0) {
-		check(esmtp_notify_str(v, &nt) == 0);
+		check(notify_str(v, &nt) == 0);
 		puts_(&canon, "NOTIFY=");
 		put(&canon, nt.s, nt.len);
 	}
@@ -691,10 +701,10 @@ fuzz_args(const uint8_t *data, size_t size)
 	size_t n, lines = 0;
 	unsigned pflags;
 
-	allow[0] = size > 0 ? data[0] & ESMTP_ALLOW_ALL : 0;
-	allow[1] = ESMTP_ALLOW_ALL;
+	allow[0] = size > 0 ? data[0] & PARAM_EXT_ALL : 0;
+	allow[1] = PARAM_EXT_ALL;
 	allow[2] = 0;
-	allow[3] = ESMTP_ALLOW_ALL & ~(unsigned)ESMTP_ALLOW_REQUIRETLS;
+	allow[3] = PARAM_EXT_ALL & ~(unsigned)PARAM_EXT_REQUIRETLS;
 	maxsize = size > 1 ? maxes[data[1] % 6] : 0;
 	pflags = size > 0 ? (unsigned)(data[0] >> 5) : 0;
 	for (e = p + size; p < e && lines < MAXLINES; p = nl + 1, lines++) {

@@ -47,7 +47,7 @@ base(struct dsn *d, struct dsn_rcpt *r, size_t n)
 	d->sender = "s@x.example";
 	d->arrival = 1700000000;
 	d->date = 1700000100;
-	d->body = QBODY_7BIT;
+	d->body = PARAM_BODY_7BIT;
 	d->rcpt = r;
 	d->nrcpt = n;
 }
@@ -176,7 +176,7 @@ START_TEST(t_failure_full)
 
 	base(&d, r, 2);
 	d.envid = "env+2Bid";
-	d.ret = QRET_FULL;
+	d.ret = PARAM_RET_FULL;
 	run(&d, ORIG, strlen(ORIG), &out);
 
 	ck_assert_ptr_nonnull(strstr(field(out.s, out.len, "From"),
@@ -266,7 +266,7 @@ START_TEST(t_returned_content)
 
 	/* RET=HDRS: only the header, in text/rfc822-headers */
 	base(&d, &fail, 1);
-	d.ret = QRET_HDRS;
+	d.ret = PARAM_RET_HDRS;
 	run(&d, ORIG, strlen(ORIG), &out);
 	third(&out, type, sizeof(type), &c);
 	ck_assert_str_eq(type, "text/rfc822-headers");
@@ -275,7 +275,7 @@ START_TEST(t_returned_content)
 
 	/* RFC 3461 4.3: a success returns the header whatever RET says */
 	base(&d, &ok, 1);
-	d.ret = QRET_FULL;
+	d.ret = PARAM_RET_FULL;
 	run(&d, ORIG, strlen(ORIG), &out);
 	third(&out, type, sizeof(type), &c);
 	ck_assert_str_eq(type, "text/rfc822-headers");
@@ -300,7 +300,7 @@ START_TEST(t_returned_content)
 	ck_assert_str_eq(type, "text/rfc822-headers");
 	ck_assert_str_eq(c.s, ORIG_HDR);
 	/* RET=FULL returns even that, streamed whole */
-	d.ret = QRET_FULL;
+	d.ret = PARAM_RET_FULL;
 	run(&d, big.s, big.len, &out);
 	third(&out, type, sizeof(type), &c);
 	ck_assert_str_eq(type, "message/rfc822");
@@ -308,14 +308,14 @@ START_TEST(t_returned_content)
 	ck_assert_int_eq(memcmp(c.s, big.s, c.len), 0);
 
 	/* BODY=BINARYMIME cannot travel inside message/rfc822 */
-	d.body = QBODY_BINARYMIME;
+	d.body = PARAM_BODY_BINARYMIME;
 	run(&d, ORIG, strlen(ORIG), &out);
 	third(&out, type, sizeof(type), &c);
 	ck_assert_str_eq(type, "text/rfc822-headers");
 
 	/* a message without a body: its header all the same */
-	d.ret = QRET_HDRS;
-	d.body = QBODY_7BIT;
+	d.ret = PARAM_RET_HDRS;
+	d.body = PARAM_BODY_7BIT;
 	run(&d, ORIG_HDR, strlen(ORIG_HDR), &out);
 	third(&out, type, sizeof(type), &c);
 	ck_assert_str_eq(c.s, ORIG_HDR);
@@ -363,7 +363,7 @@ START_TEST(t_global)
 	struct buf out = BUF_INIT, c = BUF_INIT;
 	struct part p[4], g[4];
 	char bnd[100], type[100];
-	enum queue_body body;
+	enum param_body body;
 	int utf8;
 
 	/* RFC 6533: SMTPUTF8 gives the global types */
@@ -372,7 +372,7 @@ START_TEST(t_global)
 	d.sender = "s\xc3\xa9@x.example";
 	dsn_params(&d, &utf8, &body);
 	ck_assert_int_eq(utf8, 1);
-	ck_assert_int_eq(body, QBODY_8BITMIME);
+	ck_assert_int_eq(body, PARAM_BODY_8BITMIME);
 	run(&d, ORIG, strlen(ORIG), &out);
 	ck_assert_ptr_nonnull(strstr(field(out.s, out.len, "Content-Type"),
 	    "report-type=global-delivery-status"));
@@ -386,7 +386,7 @@ START_TEST(t_global)
 	    "utf-8; j\\x{F6}rg@b\\x{FC}.example");
 	third(&out, type, sizeof(type), &c);
 	ck_assert_str_eq(type, "message/global");
-	d.ret = QRET_HDRS;
+	d.ret = PARAM_RET_HDRS;
 	run(&d, ORIG, strlen(ORIG), &out);
 	third(&out, type, sizeof(type), &c);
 	ck_assert_str_eq(type, "message/global-headers");
@@ -397,11 +397,11 @@ START_TEST(t_global)
 	base(&d, &r, 1);
 	dsn_params(&d, &utf8, &body);
 	ck_assert_int_eq(utf8, 0);
-	ck_assert_int_eq(body, QBODY_7BIT);
+	ck_assert_int_eq(body, PARAM_BODY_7BIT);
 	/* no BODY given: maybe 8bit */
-	d.body = QBODY_NONE;
+	d.body = PARAM_BODY_NONE;
 	dsn_params(&d, &utf8, &body);
-	ck_assert_int_eq(body, QBODY_8BITMIME);
+	ck_assert_int_eq(body, PARAM_BODY_8BITMIME);
 	buf_free(&out);
 	buf_free(&c);
 }

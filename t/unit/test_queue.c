@@ -75,19 +75,19 @@ hostile_env(struct queue_env *e, const char *v)
 	e->time = 1700000000;
 	ck_assert_int_eq(buf_printf(&b, "s%s@x", v), 0);
 	ck_assert_int_eq(queue_env_sender(e, b.s), 0);
-	e->body = QBODY_BINARYMIME;
+	e->body = PARAM_BODY_BINARYMIME;
 	e->smtputf8 = 1;
 	e->requiretls = 1;
-	e->ret = QRET_HDRS;
+	e->ret = PARAM_RET_HDRS;
 	e->envid = strdup(v);
 	e->received_from = strdup("192.0.2.1");
 	e->authuser = strdup(v);
 	e->hold_until = 1800000000;
 	ck_assert_int_eq(queue_env_rcpt(e, b.s), 0);
 	ck_assert_int_eq(queue_env_rcpt(e, "second@example.test"), 0);
-	e->rcpt[0].notify = QNOTIFY_SUCCESS | QNOTIFY_DELAY;
+	e->rcpt[0].notify = PARAM_NOTIFY_SUCCESS | PARAM_NOTIFY_DELAY;
 	e->rcpt[0].orcpt = strdup(v);
-	e->rcpt[1].notify = QNOTIFY_NEVER;
+	e->rcpt[1].notify = PARAM_NOTIFY_NEVER;
 	buf_free(&b);
 }
 
@@ -119,7 +119,7 @@ START_TEST(t_env_roundtrip)
 		ck_assert_int_eq(p.body, e.body);
 		ck_assert_int_eq(p.smtputf8, 1);
 		ck_assert_int_eq(p.requiretls, 1);
-		ck_assert_int_eq(p.ret, QRET_HDRS);
+		ck_assert_int_eq(p.ret, PARAM_RET_HDRS);
 		same_str(p.envid, e.envid);
 		same_str(p.received_from, e.received_from);
 		same_str(p.authuser, e.authuser);
@@ -128,7 +128,7 @@ START_TEST(t_env_roundtrip)
 		same_str(p.rcpt[0].addr, e.rcpt[0].addr);
 		ck_assert_uint_eq(p.rcpt[0].notify, e.rcpt[0].notify);
 		same_str(p.rcpt[0].orcpt, e.rcpt[0].orcpt);
-		ck_assert_uint_eq(p.rcpt[1].notify, QNOTIFY_NEVER);
+		ck_assert_uint_eq(p.rcpt[1].notify, PARAM_NOTIFY_NEVER);
 		ck_assert_ptr_null(p.rcpt[1].orcpt);
 		queue_env_free(&e);
 		queue_env_free(&p);
@@ -143,8 +143,8 @@ START_TEST(t_env_roundtrip)
 	ck_assert_int_eq(queue_env_parse(&p, b.s, b.len, &used), 0);
 	ck_assert_uint_eq(used, b.len);
 	ck_assert_str_eq(p.sender, "");
-	ck_assert_int_eq(p.body, QBODY_NONE);
-	ck_assert_int_eq(p.ret, QRET_NONE);
+	ck_assert_int_eq(p.body, PARAM_BODY_NONE);
+	ck_assert_int_eq(p.ret, PARAM_RET_NONE);
 	ck_assert_ptr_null(p.envid);
 	ck_assert_int_eq(p.hold_until, 0);
 	queue_env_free(&e);
@@ -251,12 +251,12 @@ START_TEST(t_options)
 			ck_assert_ptr_nonnull(why);
 		}
 	}
-	ck_assert_int_eq(e.body, QBODY_BINARYMIME);
-	ck_assert_int_eq(e.ret, QRET_FULL);
+	ck_assert_int_eq(e.body, PARAM_BODY_BINARYMIME);
+	ck_assert_int_eq(e.ret, PARAM_RET_FULL);
 	ck_assert_str_eq(e.envid, "abc+2Bdef");
 	ck_assert_uint_eq(e.rcpt[0].notify,
-	    QNOTIFY_SUCCESS | QNOTIFY_FAILURE | QNOTIFY_DELAY);
-	ck_assert_uint_eq(e.rcpt[1].notify, QNOTIFY_NEVER);
+	    PARAM_NOTIFY_SUCCESS | PARAM_NOTIFY_FAILURE | PARAM_NOTIFY_DELAY);
+	ck_assert_uint_eq(e.rcpt[1].notify, PARAM_NOTIFY_NEVER);
 	ck_assert_str_eq(e.rcpt[0].orcpt, "rfc822;a+40b@c");
 	ck_assert_int_eq(e.hold_until, 1800000000);
 	queue_env_free(&e);
@@ -335,23 +335,6 @@ START_TEST(t_env_check)
 	ck_assert_int_eq(queue_env_check(&e, &why), -1);
 	ck_assert_str_eq(why, "bad recipient address");
 	queue_env_free(&e);
-}
-END_TEST
-
-START_TEST(t_notify_xtext)
-{
-	struct buf b = BUF_INIT;
-
-	ck_assert_int_eq(queue_notify_parse("failure,Delay"),
-	    QNOTIFY_FAILURE | QNOTIFY_DELAY);
-	ck_assert_int_eq(queue_notify_parse("NEVER"), QNOTIFY_NEVER);
-	ck_assert_int_eq(queue_notify_parse(""), -1);
-	ck_assert_int_eq(queue_notify_parse("SUCCESS,"), -1);
-	ck_assert_int_eq(queue_notify_format(QNOTIFY_SUCCESS | QNOTIFY_DELAY,
-	    &b), 0);
-	ck_assert_str_eq(b.s, "SUCCESS,DELAY");
-	buf_reset(&b);
-	buf_free(&b);
 }
 END_TEST
 
@@ -774,7 +757,7 @@ START_TEST(t_transitions)
 		queue_env_init(&e);
 		ck_assert_int_eq(queue_env_sender(&e, "bob@example.test"), 0);
 		ck_assert_int_eq(queue_env_rcpt(&e, "nobody@example.test"), 0);
-		e.rcpt[0].notify = QNOTIFY_NEVER;
+		e.rcpt[0].notify = PARAM_NOTIFY_NEVER;
 		ck_assert_int_eq(queue_inject_begin(&q, &e, 0, &inj), 0);
 		ck_assert_int_eq(queue_inject_write(&inj, "\n", 1), 0);
 		ck_assert_int_eq(queue_inject_commit(&inj, &id), 0);
@@ -874,7 +857,6 @@ queue_suite(void)
 	tcase_add_test(tc, t_options);
 	tcase_add_test(tc, t_addresses);
 	tcase_add_test(tc, t_env_check);
-	tcase_add_test(tc, t_notify_xtext);
 	tcase_add_test(tc, t_ids_backoff);
 	tcase_add_test(tc, t_state_roundtrip);
 	suite_add_tcase(s, tc);

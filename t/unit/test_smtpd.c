@@ -14,6 +14,16 @@
 #include "smtp/smtpd.h"
 #include "unit.h"
 
+/* The NOTIFY bits as the parameter's value, into b (replaced). */
+static int
+notify_str(unsigned bits, struct buf *b)
+{
+	struct param_val v = { .u = bits };
+
+	buf_reset(b);
+	return param_write(PARAM_NOTIFY, &v, b);
+}
+
 /* ---- xtext (RFC 3461 4) ------------------------------------------- */
 
 START_TEST(t_xtext)
@@ -108,64 +118,64 @@ START_TEST(t_mail_params)
 	const char *bad;
 
 	memset(&m, 0, sizeof(m));
-	ck_assert_int_eq(esmtp_mail_params("", ESMTP_ALLOW_ALL, 1000, &m,
+	ck_assert_int_eq(esmtp_mail_params("", PARAM_EXT_ALL, 1000, &m,
 	    &bad), ESMTP_OK);
 	ck_assert_int_eq(m.has_size, 0);
-	ck_assert_int_eq(m.body, ESMTP_BODY_NONE);
+	ck_assert_int_eq(m.body, PARAM_BODY_NONE);
 	ck_assert_int_eq(esmtp_mail_params(" SIZE=1000 body=8bitmime "
-	    "SMTPUTF8 RET=HDRS ENVID=QQ+2Bx", ESMTP_ALLOW_ALL, 1000, &m,
+	    "SMTPUTF8 RET=HDRS ENVID=QQ+2Bx", PARAM_EXT_ALL, 1000, &m,
 	    &bad), ESMTP_OK);
 	ck_assert_int_eq(m.has_size, 1);
 	ck_assert(m.size == 1000);
-	ck_assert_int_eq(m.body, ESMTP_BODY_8BITMIME);
+	ck_assert_int_eq(m.body, PARAM_BODY_8BITMIME);
 	ck_assert_int_eq(m.smtputf8, 1);
-	ck_assert_int_eq(m.ret, ESMTP_RET_HDRS);
+	ck_assert_int_eq(m.ret, PARAM_RET_HDRS);
 	ck_assert_str_eq(m.envid.s, "QQ+2Bx");
 	/* RFC 1870 6.1: over the limit at MAIL */
-	ck_assert_int_eq(esmtp_mail_params("SIZE=1001", ESMTP_ALLOW_ALL,
+	ck_assert_int_eq(esmtp_mail_params("SIZE=1001", PARAM_EXT_ALL,
 	    1000, &m, &bad), ESMTP_E_SIZE);
 	ck_assert_int_eq(esmtp_mail_params("SIZE=99999999999999999999999",
-	    ESMTP_ALLOW_ALL, 0, &m, &bad), ESMTP_E_SYNTAX);
-	ck_assert_int_eq(esmtp_mail_params("SIZE=12a", ESMTP_ALLOW_ALL, 0,
+	    PARAM_EXT_ALL, 0, &m, &bad), ESMTP_E_SYNTAX);
+	ck_assert_int_eq(esmtp_mail_params("SIZE=12a", PARAM_EXT_ALL, 0,
 	    &m, &bad), ESMTP_E_SYNTAX);
-	ck_assert_int_eq(esmtp_mail_params("SIZE", ESMTP_ALLOW_ALL, 0, &m,
+	ck_assert_int_eq(esmtp_mail_params("SIZE", PARAM_EXT_ALL, 0, &m,
 	    &bad), ESMTP_E_SYNTAX);
-	ck_assert_int_eq(esmtp_mail_params("SIZE=1 SIZE=2", ESMTP_ALLOW_ALL,
+	ck_assert_int_eq(esmtp_mail_params("SIZE=1 SIZE=2", PARAM_EXT_ALL,
 	    0, &m, &bad), ESMTP_E_DUP);
 	ck_assert_str_eq(bad, "SIZE=2");
-	ck_assert_int_eq(esmtp_mail_params("FOO=bar", ESMTP_ALLOW_ALL, 0, &m,
+	ck_assert_int_eq(esmtp_mail_params("FOO=bar", PARAM_EXT_ALL, 0, &m,
 	    &bad), ESMTP_E_UNKNOWN);
 	ck_assert_str_eq(bad, "FOO=bar");
 	/* a malformed one after a good one is named, not the good one */
 	ck_assert_int_eq(esmtp_mail_params("SIZE=100 BODY==",
-	    ESMTP_ALLOW_ALL, 0, &m, &bad), ESMTP_E_SYNTAX);
+	    PARAM_EXT_ALL, 0, &m, &bad), ESMTP_E_SYNTAX);
 	ck_assert_str_eq(bad, "BODY==");
-	ck_assert_int_eq(esmtp_mail_params("SIZE=100 =x", ESMTP_ALLOW_ALL,
+	ck_assert_int_eq(esmtp_mail_params("SIZE=100 =x", PARAM_EXT_ALL,
 	    0, &m, &bad), ESMTP_E_SYNTAX);
 	ck_assert_str_eq(bad, "=x");
-	ck_assert_int_eq(esmtp_mail_params("BODY=9BIT", ESMTP_ALLOW_ALL, 0,
+	ck_assert_int_eq(esmtp_mail_params("BODY=9BIT", PARAM_EXT_ALL, 0,
 	    &m, &bad), ESMTP_E_SYNTAX);
 	ck_assert_int_eq(esmtp_mail_params("BODY=BINARYMIME",
-	    ESMTP_ALLOW_ALL, 0, &m, &bad), ESMTP_OK);
-	ck_assert_int_eq(m.body, ESMTP_BODY_BINARYMIME);
+	    PARAM_EXT_ALL, 0, &m, &bad), ESMTP_OK);
+	ck_assert_int_eq(m.body, PARAM_BODY_BINARYMIME);
 	ck_assert_int_eq(esmtp_mail_params("BODY=BINARYMIME",
-	    ESMTP_ALLOW_8BITMIME, 0, &m, &bad), ESMTP_E_SYNTAX);
-	ck_assert_int_eq(esmtp_mail_params("SMTPUTF8=yes", ESMTP_ALLOW_ALL,
+	    PARAM_EXT_8BITMIME, 0, &m, &bad), ESMTP_E_SYNTAX);
+	ck_assert_int_eq(esmtp_mail_params("SMTPUTF8=yes", PARAM_EXT_ALL,
 	    0, &m, &bad), ESMTP_E_SYNTAX);
 	/* REQUIRETLS only when offered (after STARTTLS) */
-	ck_assert_int_eq(esmtp_mail_params("REQUIRETLS", ESMTP_ALLOW_ALL &
-	    ~ESMTP_ALLOW_REQUIRETLS, 0, &m, &bad), ESMTP_E_UNKNOWN);
-	ck_assert_int_eq(esmtp_mail_params("REQUIRETLS", ESMTP_ALLOW_ALL, 0,
+	ck_assert_int_eq(esmtp_mail_params("REQUIRETLS", PARAM_EXT_ALL &
+	    ~PARAM_EXT_REQUIRETLS, 0, &m, &bad), ESMTP_E_UNKNOWN);
+	ck_assert_int_eq(esmtp_mail_params("REQUIRETLS", PARAM_EXT_ALL, 0,
 	    &m, &bad), ESMTP_OK);
 	ck_assert_int_eq(m.requiretls, 1);
 	/* after HELO nothing is on offer */
 	ck_assert_int_eq(esmtp_mail_params("SIZE=10", 0, 0, &m, &bad),
 	    ESMTP_E_UNKNOWN);
-	ck_assert_int_eq(esmtp_mail_params("RET=ALL", ESMTP_ALLOW_ALL, 0, &m,
+	ck_assert_int_eq(esmtp_mail_params("RET=ALL", PARAM_EXT_ALL, 0, &m,
 	    &bad), ESMTP_E_SYNTAX);
-	ck_assert_int_eq(esmtp_mail_params("ENVID=a=b", ESMTP_ALLOW_ALL, 0,
+	ck_assert_int_eq(esmtp_mail_params("ENVID=a=b", PARAM_EXT_ALL, 0,
 	    &m, &bad), ESMTP_E_SYNTAX);
-	ck_assert_int_eq(esmtp_mail_params("ENVID=a+zz", ESMTP_ALLOW_ALL, 0,
+	ck_assert_int_eq(esmtp_mail_params("ENVID=a+zz", PARAM_EXT_ALL, 0,
 	    &m, &bad), ESMTP_E_SYNTAX);
 	/* RFC 3461 4.4: 100 characters at most */
 	{
@@ -173,15 +183,15 @@ START_TEST(t_mail_params)
 
 		memset(big + 6, 'x', 101);
 		big[107] = '\0';
-		ck_assert_int_eq(esmtp_mail_params(big, ESMTP_ALLOW_ALL, 0,
+		ck_assert_int_eq(esmtp_mail_params(big, PARAM_EXT_ALL, 0,
 		    &m, &bad), ESMTP_E_SYNTAX);
 		big[106] = '\0';
-		ck_assert_int_eq(esmtp_mail_params(big, ESMTP_ALLOW_ALL, 0,
+		ck_assert_int_eq(esmtp_mail_params(big, PARAM_EXT_ALL, 0,
 		    &m, &bad), ESMTP_OK);
 	}
-	ck_assert_int_eq(esmtp_mail_params("-X=1", ESMTP_ALLOW_ALL, 0, &m,
+	ck_assert_int_eq(esmtp_mail_params("-X=1", PARAM_EXT_ALL, 0, &m,
 	    &bad), ESMTP_E_SYNTAX);
-	ck_assert_int_eq(esmtp_mail_params("X=", ESMTP_ALLOW_ALL, 0, &m,
+	ck_assert_int_eq(esmtp_mail_params("X=", PARAM_EXT_ALL, 0, &m,
 	    &bad), ESMTP_E_SYNTAX);
 	esmtp_mail_free(&m);
 }
@@ -195,50 +205,50 @@ START_TEST(t_rcpt_params)
 
 	memset(&r, 0, sizeof(r));
 	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=SUCCESS,failure "
-	    "ORCPT=rfc822;a+40b.test", ESMTP_ALLOW_ALL, &r, &bad), ESMTP_OK);
-	ck_assert_uint_eq(r.notify, ESMTP_NOTIFY_SUCCESS |
-	    ESMTP_NOTIFY_FAILURE);
+	    "ORCPT=rfc822;a+40b.test", PARAM_EXT_ALL, &r, &bad), ESMTP_OK);
+	ck_assert_uint_eq(r.notify, PARAM_NOTIFY_SUCCESS |
+	    PARAM_NOTIFY_FAILURE);
 	ck_assert_str_eq(r.orcpt.s, "rfc822;a+40b.test");
-	ck_assert_int_eq(esmtp_notify_str(r.notify, &b), 0);
+	ck_assert_int_eq(notify_str(r.notify, &b), 0);
 	ck_assert_str_eq(b.s, "SUCCESS,FAILURE");
-	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=NEVER", ESMTP_ALLOW_ALL,
+	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=NEVER", PARAM_EXT_ALL,
 	    &r, &bad), ESMTP_OK);
-	ck_assert_uint_eq(r.notify, ESMTP_NOTIFY_NEVER);
-	ck_assert_int_eq(esmtp_notify_str(r.notify, &b), 0);
+	ck_assert_uint_eq(r.notify, PARAM_NOTIFY_NEVER);
+	ck_assert_int_eq(notify_str(r.notify, &b), 0);
 	ck_assert_str_eq(b.s, "NEVER");
 	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=DELAY,SUCCESS",
-	    ESMTP_ALLOW_ALL, &r, &bad), ESMTP_OK);
-	ck_assert_int_eq(esmtp_notify_str(r.notify, &b), 0);
+	    PARAM_EXT_ALL, &r, &bad), ESMTP_OK);
+	ck_assert_int_eq(notify_str(r.notify, &b), 0);
 	ck_assert_str_eq(b.s, "SUCCESS,DELAY");
 	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=NEVER ORCPT=",
-	    ESMTP_ALLOW_ALL, &r, &bad), ESMTP_E_SYNTAX);
+	    PARAM_EXT_ALL, &r, &bad), ESMTP_E_SYNTAX);
 	ck_assert_str_eq(bad, "ORCPT=");
 	/* RFC 3461 4.1: NEVER alone */
 	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=NEVER,SUCCESS",
-	    ESMTP_ALLOW_ALL, &r, &bad), ESMTP_E_SYNTAX);
+	    PARAM_EXT_ALL, &r, &bad), ESMTP_E_SYNTAX);
 	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=SUCCESS,SUCCESS",
-	    ESMTP_ALLOW_ALL, &r, &bad), ESMTP_E_SYNTAX);
+	    PARAM_EXT_ALL, &r, &bad), ESMTP_E_SYNTAX);
 	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=SUCCESS,",
-	    ESMTP_ALLOW_ALL, &r, &bad), ESMTP_E_SYNTAX);
+	    PARAM_EXT_ALL, &r, &bad), ESMTP_E_SYNTAX);
 	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=SOMETIMES",
-	    ESMTP_ALLOW_ALL, &r, &bad), ESMTP_E_SYNTAX);
-	ck_assert_int_eq(esmtp_rcpt_params("ORCPT=rfc822", ESMTP_ALLOW_ALL,
+	    PARAM_EXT_ALL, &r, &bad), ESMTP_E_SYNTAX);
+	ck_assert_int_eq(esmtp_rcpt_params("ORCPT=rfc822", PARAM_EXT_ALL,
 	    &r, &bad), ESMTP_E_SYNTAX);
-	ck_assert_int_eq(esmtp_rcpt_params("ORCPT=;a@b", ESMTP_ALLOW_ALL,
+	ck_assert_int_eq(esmtp_rcpt_params("ORCPT=;a@b", PARAM_EXT_ALL,
 	    &r, &bad), ESMTP_E_SYNTAX);
-	ck_assert_int_eq(esmtp_rcpt_params("ORCPT=rfc822;a+4", ESMTP_ALLOW_ALL,
+	ck_assert_int_eq(esmtp_rcpt_params("ORCPT=rfc822;a+4", PARAM_EXT_ALL,
 	    &r, &bad), ESMTP_E_SYNTAX);
 	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=NEVER NOTIFY=NEVER",
-	    ESMTP_ALLOW_ALL, &r, &bad), ESMTP_E_DUP);
+	    PARAM_EXT_ALL, &r, &bad), ESMTP_E_DUP);
 	ck_assert_int_eq(esmtp_rcpt_params("NOTIFY=NEVER", 0, &r, &bad),
 	    ESMTP_E_UNKNOWN);
-	ck_assert_int_eq(esmtp_rcpt_params("XYZ", ESMTP_ALLOW_ALL, &r, &bad),
+	ck_assert_int_eq(esmtp_rcpt_params("XYZ", PARAM_EXT_ALL, &r, &bad),
 	    ESMTP_E_UNKNOWN);
 	/* RFC 6533: utf-8 addresses with SMTPUTF8 */
 	ck_assert_int_eq(esmtp_rcpt_params("ORCPT=utf-8;j\xc3\xb6@b.test",
-	    ESMTP_ALLOW_ALL, &r, &bad), ESMTP_OK);
+	    PARAM_EXT_ALL, &r, &bad), ESMTP_OK);
 	ck_assert_int_eq(esmtp_rcpt_params("ORCPT=utf-8;j\xc3@b.test",
-	    ESMTP_ALLOW_ALL, &r, &bad), ESMTP_E_SYNTAX);
+	    PARAM_EXT_ALL, &r, &bad), ESMTP_E_SYNTAX);
 	esmtp_rcpt_free(&r);
 	buf_free(&b);
 }
