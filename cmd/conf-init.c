@@ -23,6 +23,8 @@
 #include "base/control.h"
 #include "base/fileio.h"
 #include "base/log.h"
+#include "base/num.h"
+#include "queue/route.h"
 
 static const char usage[] =
     "conf-init [-h] [-f] [-T] [-d DIR] [-g GROUP] [-n HOSTNAME] DOMAIN "
@@ -69,24 +71,6 @@ valid_domain(const char *s)
 		    (c >= '0' && c <= '9') || c == '-' || c == '.'))
 			return 0;
 		if (c == '.' && (s[i + 1] == '.' || s[i + 1] == '\0'))
-			return 0;
-	}
-	return 1;
-}
-
-/* An account name: a file name under the mail root. */
-static int
-valid_account(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.'))
 			return 0;
 	}
 	return 1;
@@ -228,14 +212,10 @@ group_id(const char *s)
 {
 	struct group *g;
 	unsigned long v;
-	char *end;
 
 	if ((g = getgrnam(s)) != NULL)
 		return g->gr_gid;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*s >= '0' && *s <= '9' && *end == '\0' && errno == 0 &&
-	    v < (gid_t)-1)
+	if (parse_ulong(s, &v, 0, (gid_t)-1 - 1) == 0)
 		return (gid_t)v;
 	die(EXIT_PERM, "unknown group: %s", s);
 }
@@ -280,7 +260,7 @@ main(int argc, char **argv)
 	if (!valid_domain(domain))
 		die(EXIT_PERM, "invalid domain: %s", domain);
 	for (i = 1; i < argc; i++)
-		if (!valid_account(argv[i]))
+		if (!route_account_ok(argv[i]))
 			die(EXIT_PERM, "invalid account name: %s "
 			    "(lower-case letters, digits, '-', '_', '.')",
 			    argv[i]);

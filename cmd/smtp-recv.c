@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/num.h"
 #include "net/serve.h"
 #include "net/tls.h"
 #include "smtp/smtpd.h"
@@ -45,16 +46,13 @@ main(int argc, char **argv)
 	struct serve_opts so = { 0, NULL, preload, NULL };
 	struct smtpd_conf conf;
 	const char *bad;
-	char *end;
 	int ch, r;
 
 	log_init(argv[0]);
 	while ((ch = getopt(argc, argv, "c:hx:")) != -1) {
 		switch (ch) {
 		case 'c':
-			so.maxconn = strtoul(optarg, &end, 10);
-			if (*optarg < '1' || *optarg > '9' || *end != '\0' ||
-			    so.maxconn > 100000)
+			if (parse_ulong(optarg, &so.maxconn, 1, 100000) == -1)
 				die(EXIT_PERM, "bad -c: %s", optarg);
 			break;
 		case 'x':

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/num.h"
 
 #define USAGE	"tcp-listen [-U] [-u uid] [-g gid] [-b backlog] host port " \
 		"program [arg ...]"
@@ -24,11 +25,8 @@ static unsigned long
 number(const char *s, unsigned long max, const char *what)
 {
 	unsigned long v;
-	char *end;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > max)
+	if (parse_ulong(s, &v, 0, max) == -1)
 		die(EXIT_PERM, "bad %s: %s", what, s);
 	return v;
 }

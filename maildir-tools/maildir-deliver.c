@@ -3,6 +3,7 @@
  * its Maildir++ folders).  See doc/maildir-deliver.8.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/num.h"
 #include "store/maildir.h"
 
 #define USAGE	"maildir-deliver [-hv] [-f return-path] [-d delivered-to] " \
@@ -33,16 +35,10 @@ has_control(const char *s)
 static size_t
 parse_size(const char *s)
 {
-	size_t n = 0;
+	unsigned long n;
 
-	if (*s == '\0')
+	if (parse_ulong(s, &n, 0, SIZE_MAX) == -1)
 		die_usage(USAGE);
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' ||
-		    size_mul(n, 10, &n) == -1 ||
-		    size_add(n, (size_t)(*s - '0'), &n) == -1)
-			die_usage(USAGE);
-	}
 	return n;
 }
 

@@ -185,3 +185,12 @@ ascii_casecmp(const char *a, const char *b)
 {
 	return ascii_ncasecmp(a, b, (size_t)-1);
 }
+
+int
+str_has8(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}

@@ -45,4 +45,7 @@ int	ascii_casecmp(const char *, const char *);
 int	ascii_ncasecmp(const char *, const char *, size_t);
 int	ascii_lower(int);
 
+/* Does the C string s (NULL: no) hold a byte outside ASCII?  1 / 0. */
+int	str_has8(const char *s);
+
 #endif

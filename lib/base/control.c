@@ -1,9 +1,12 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/control.h"
 #include "base/fileio.h"
+#include "base/num.h"
 
 const char *
 control_dir(void)
@@ -88,33 +91,6 @@ control_line(const char *name, struct buf *val)
 }
 
 int
-parse_ulong(const char *s, unsigned long *v, unsigned long min,
-    unsigned long max)
-{
-	unsigned long x = 0, d;
-	const char *p;
-
-	if (*s == '\0')
-		goto bad;
-	for (p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			goto bad;
-		d = (unsigned long)(*p - '0');
-		/* x * 10 + d <= max, without overflow */
-		if (d > max || x > (max - d) / 10)
-			goto bad;
-		x = x * 10 + d;
-	}
-	if (x < min)
-		goto bad;
-	*v = x;
-	return 0;
-bad:
-	errno = EINVAL;
-	return -1;
-}
-
-int
 control_ulong(const char *name, unsigned long *v, unsigned long min,
     unsigned long max)
 {
@@ -157,4 +133,19 @@ control_lines(const char *name, struct buf *val, size_t *count)
 	}
 	buf_free(&b);
 	return 1;
+}
+
+int
+control_me(struct buf *me)
+{
+	char host[256];
+	int r;
+
+	if ((r = control_line("me", me)) != 0)
+		return r == 1 ? 0 : -1;
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	buf_reset(me);
+	return buf_puts(me, host);
 }

@@ -38,8 +38,11 @@ int	control_ulong(const char *name, unsigned long *val,
  */
 int	control_lines(const char *name, struct buf *val, size_t *count_r);
 
-/* Parse a decimal unsigned number in [min, max]: 0 ok, -1 (EINVAL). */
-int	parse_ulong(const char *, unsigned long *, unsigned long min,
-	    unsigned long max);
+/*
+ * Our host name, into me (replaced): the control file "me", else the
+ * system's host name, else "localhost".  0, or -1 when "me" cannot be
+ * read.
+ */
+int	control_me(struct buf *me);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/num.h"
 #include "base/pipeline.h"
 
 struct errpipe {
@@ -18,21 +19,11 @@ struct errpipe {
 	struct buf	 part;	/* a line not yet ended */
 };
 
-static long	now_ms(void);
 static int	cloexec_pipe(int[2]);
 static void	emit_line(struct pipeline_stage *, const char *, size_t);
 static void	err_input(struct pipeline_stage *, struct errpipe *,
 		    const char *, size_t);
 static int	reap(pid_t *, struct pipeline_stage *, size_t, long);
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 cloexec_pipe(int p[2])

@@ -20,7 +20,6 @@ static int	sink_putc(struct sink *, int);
 static int	sink_fail(struct sink *);
 static int	b64val(unsigned char);
 static int	is_lws(unsigned char);
-static int	is_token(unsigned char);
 static size_t	utf8_badlen(const unsigned char *, size_t);
 static int	charset_name(char *, const char *, size_t);
 static int	charset_utf8(const char *);
@@ -127,9 +126,8 @@ is_lws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* RFC 2045 5.1: token, any CHAR but SPACE, CTLs and tspecials */
-static int
-is_token(unsigned char c)
+int
+mime_token_char(int c)
 {
 	return c > 32 && c < 127 && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
 }
@@ -623,7 +621,7 @@ charset_name(char *dst, const char *s, size_t n)
 	if (n == 0 || n > CHARSET_MAX)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (!is_token((unsigned char)s[i]))
+		if (!mime_token_char((unsigned char)s[i]))
 			return -1;
 		dst[i] = s[i];
 	}

@@ -53,6 +53,10 @@
 /* The value of a hex digit (either case), or -1. */
 int	hex_value(int);
 
+/* RFC 2045 5.1: a token character, any US-ASCII CHAR except SPACE, CTLs
+ * and tspecials (charset names, MIME types and parameters): 1 / 0. */
+int	mime_token_char(int);
+
 int	b64_encode(struct buf *, const void *, size_t);
 int	b64_encode_lines(struct buf *, const void *, size_t, size_t linelen,
 	    const char *eol);

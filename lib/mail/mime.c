@@ -27,7 +27,6 @@ struct pending {
 };
 
 static int	is_blank(unsigned char);
-static int	is_token(unsigned char);
 static size_t	skip_cfws(const char *, size_t, size_t);
 static size_t	token_end(const char *, size_t, size_t);
 static char    *lower_dup(const char *, size_t);
@@ -53,13 +52,6 @@ static int
 is_blank(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* RFC 2045 5.1: any (US-ASCII) CHAR except SPACE, CTLs, or tspecials */
-static int
-is_token(unsigned char c)
-{
-	return c > 32 && c < 127 && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
 }
 
 /* RFC 5322 3.2.2: blanks, line breaks and (nested) comments */
@@ -92,7 +84,7 @@ skip_cfws(const char *s, size_t n, size_t i)
 static size_t
 token_end(const char *s, size_t n, size_t i)
 {
-	while (i < n && is_token((unsigned char)s[i]))
+	while (i < n && mime_token_char((unsigned char)s[i]))
 		i++;
 	return i;
 }
@@ -346,7 +338,7 @@ mime_ct_parse(struct mime_ct *ct, const char *s, size_t n, int disp)
 		if (s[i] == ';')
 			continue;
 		/* RFC 2231 7: attribute, then "*" section, then "*" */
-		for (j = i; j < n && is_token((unsigned char)s[j]) &&
+		for (j = i; j < n && mime_token_char((unsigned char)s[j]) &&
 		    s[j] != '*' && s[j] != '\'' && s[j] != '%'; j++)
 			;
 		if (j == i)

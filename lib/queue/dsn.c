@@ -15,20 +15,10 @@ static const char *const action_names[] = {
 	"failed", "delayed", "delivered", "relayed", "expanded"
 };
 
-static int	has8(const char *);
 static int	status_ok(const char *);
 static int	put_addr(struct buf *, const char *);
 static int	put_eol_text(struct buf *, const char *, size_t, const char *);
 static int	read_some(int, struct buf *, size_t);
-
-static int
-has8(const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 1;
-	return 0;
-}
 
 /* RFC 3464 2.3.4: status-code = DIGIT "." 1*3DIGIT "." 1*3DIGIT */
 static int
@@ -70,7 +60,7 @@ dsn_date(struct buf *b, time_t t)
 static int
 put_addr(struct buf *b, const char *a)
 {
-	return buf_printf(b, "%s; %s", has8(a) ? "utf-8" : "rfc822", a);
+	return buf_printf(b, "%s; %s", str_has8(a) ? "utf-8" : "rfc822", a);
 }
 
 /* Append s[0..n) with each LF turned into eol. */
@@ -132,9 +122,9 @@ dsn_params(const struct dsn *d, int *utf8, enum param_body *body)
 {
 	size_t i;
 
-	*utf8 = d->utf8 || has8(d->sender);
+	*utf8 = d->utf8 || str_has8(d->sender);
 	for (i = 0; i < d->nrcpt; i++)
-		if (has8(d->rcpt[i].rcpt) || has8(d->rcpt[i].orcpt))
+		if (str_has8(d->rcpt[i].rcpt) || str_has8(d->rcpt[i].orcpt))
 			*utf8 = 1;
 	/* only content declared 7bit is sure to be 7bit */
 	*body = *utf8 || d->body != PARAM_BODY_7BIT ? PARAM_BODY_8BITMIME : PARAM_BODY_7BIT;
@@ -201,14 +191,14 @@ put_orcpt(struct buf *b, const char *orcpt, int global)
 	const char *semi = strchr(orcpt, ';');
 	int r = 0;
 
-	if (semi == NULL || (!global && has8(orcpt)))
+	if (semi == NULL || (!global && str_has8(orcpt)))
 		return 0;
 	if (ascii_ncasecmp(orcpt, "rfc822;", 7) != 0)
 		return buf_printf(b, "Original-Recipient: %.*s; %s\n",
 		    (int)(semi - orcpt), orcpt, semi + 1);
 	if (xtext_decode(semi + 1, strlen(semi + 1), &v) == 0 &&
 	    v.len > 0 && strlen(v.s) == v.len && printable(v.s) &&
-	    (global || !has8(v.s)))
+	    (global || !str_has8(v.s)))
 		r = buf_printf(b, "Original-Recipient: rfc822; %s\n", v.s);
 	buf_free(&v);
 	return r;

@@ -42,13 +42,11 @@ static int	deliver(struct work *, struct queue_target *);
 static int	send_dsns(struct work *);
 static int	finished(const struct work *);
 static time_t	next_due(const struct work *);
-static int	account_ok(const char *);
 static int	duplicate(const struct work *, const struct route_target *);
 
 int
 qrun_conf_load(struct qrun_conf *c, const char **bad)
 {
-	char host[256];
 	unsigned long v;
 	const char *e;
 	int r;
@@ -57,16 +55,9 @@ qrun_conf_load(struct qrun_conf *c, const char **bad)
 	c->lifetime = QUEUE_DEFAULT_LIFETIME;
 	c->concurrency = QRUN_CONCURRENCY;
 	*bad = NULL;
-	if ((r = control_line("me", &c->me)) == -1) {
+	if (control_me(&c->me) == -1) {
 		*bad = "me";
 		return -1;
-	}
-	if (r == 0) {
-		if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
-			snprintf(host, sizeof(host), "localhost");
-		host[sizeof(host) - 1] = '\0';
-		if (buf_puts(&c->me, host) == -1)
-			return -1;
 	}
 	if ((r = control_ulong("queue-lifetime", &v, 0, 3650UL * 86400)) ==
 	    -1) {
@@ -105,20 +96,6 @@ qrun_conf_free(struct qrun_conf *c)
 /*
  * Routing and delivery of one message
  */
-
-/* An account name that is safe as one path component. */
-static int
-account_ok(const char *a)
-{
-	const char *p;
-
-	if (a == NULL || a[0] == '\0' || a[0] == '.' || strlen(a) > 255)
-		return 0;
-	for (p = a; *p != '\0'; p++)
-		if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
-}
 
 /*
  * A temporary failure: one more attempt, the next after the back-off
@@ -269,7 +246,7 @@ deliver(struct work *w, struct queue_target *t)
 	int r, save, failed, perm = 0;
 
 	t->last = w->now;
-	if (!account_ok(t->account)) {
+	if (!route_account_ok(t->account)) {
 		err = "4.3.5 bad account name in the recipients table";
 		goto temp;
 	}

@@ -19,6 +19,7 @@
 #include "base/control.h"
 #include "base/fileio.h"
 #include "base/log.h"
+#include "base/num.h"
 #include "mail/addr.h"
 #include "mail/codec.h"
 #include "mail/mutf7.h"
@@ -475,16 +476,6 @@ out:
 	return r;
 }
 
-/* Non-ASCII in s? */
-static int
-has8(const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 1;
-	return 0;
-}
-
 int
 queue_env_check(const struct queue_env *e, const char **why)
 {
@@ -495,7 +486,7 @@ queue_env_check(const struct queue_env *e, const char **why)
 	errno = EINVAL;
 	if (e->sender == NULL || (e->sender[0] != '\0' &&
 	    !queue_addr_ok(e->sender, u))) {
-		*why = has8(e->sender) && !u ?
+		*why = str_has8(e->sender) && !u ?
 		    "non-ASCII sender without smtputf8" : "bad sender address";
 		return -1;
 	}
@@ -505,17 +496,17 @@ queue_env_check(const struct queue_env *e, const char **why)
 	}
 	for (i = 0; i < e->nrcpt; i++) {
 		if (!queue_addr_ok(e->rcpt[i].addr, u)) {
-			*why = has8(e->rcpt[i].addr) && !u ?
+			*why = str_has8(e->rcpt[i].addr) && !u ?
 			    "non-ASCII recipient without smtputf8" :
 			    "bad recipient address";
 			return -1;
 		}
-		if (!u && has8(e->rcpt[i].orcpt)) {
+		if (!u && str_has8(e->rcpt[i].orcpt)) {
 			*why = "non-ASCII orcpt without smtputf8";
 			return -1;
 		}
 	}
-	if (!u && (has8(e->envid) || has8(e->authuser))) {
+	if (!u && (str_has8(e->envid) || str_has8(e->authuser))) {
 		*why = "non-ASCII parameter without smtputf8";
 		return -1;
 	}

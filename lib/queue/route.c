@@ -325,3 +325,21 @@ route_list_free(struct route_list *l)
 	l->v = NULL;
 	l->n = l->cap = 0;
 }
+
+int
+route_account_ok(const char *s)
+{
+	size_t i;
+	int c;
+
+	if (s == NULL || s[0] == '\0' || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		c = (unsigned char)s[i];
+		if (i >= ROUTE_ACCOUNT_MAX || !((c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-'))
+			return 0;
+	}
+	return 1;
+}

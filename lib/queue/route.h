@@ -68,4 +68,14 @@ void	route_list_free(struct route_list *);
 /* Split "local@domain" at the last '@': 0, or -1 (EINVAL) without one. */
 int	route_split(const char *addr, struct buf *local, struct buf *domain);
 
+/*
+ * An account name: one path component under the mail root and a login
+ * name, so 1 to ROUTE_ACCOUNT_MAX lower-case letters, digits, '.', '_'
+ * and '-', not beginning with '.' or '-' (one spelling per account, on
+ * any file system).  conf-init makes only such accounts and
+ * queue-run delivers only to them.  1 / 0.
+ */
+#define ROUTE_ACCOUNT_MAX	64
+int	route_account_ok(const char *);
+
 #endif

@@ -17,6 +17,7 @@
 #include "base/control.h"
 #include "base/fileio.h"
 #include "base/log.h"
+#include "base/num.h"
 #include "base/pipeline.h"
 #include "base/rd.h"
 #include "mail/addr.h"
@@ -256,7 +257,6 @@ static const struct cmd cmds[] = {
 	{ "STARTTLS",	cmd_starttls },
 };
 
-static long	now_ms(void);
 static void	reply_text(struct buf *, enum reply_id, ...);
 static void	reply(struct smtpd *, enum reply_id, ...);
 static void	reply_raw(struct smtpd *, const char *, size_t);
@@ -274,15 +274,6 @@ static int	received(struct smtpd *, struct buf *);
 static int	ip_ok(const char *);
 static int	deliver(struct smtpd *, struct buf *);
 static void	log_result(struct smtpd *, int, const char *, const char *);
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- replies ------------------------------------------------------ */
 

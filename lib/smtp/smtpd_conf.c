@@ -123,22 +123,14 @@ int
 smtpd_conf_load(struct smtpd_conf *c, const char **bad_r)
 {
 	struct buf b = BUF_INIT;
-	char host[256];
 	unsigned long v;
 	int r, save;
 
 	memset(c, 0, sizeof(*c));
 	*bad_r = NULL;
-	if ((r = control_line("me", &b)) == -1) {
+	if (control_me(&b) == -1) {
 		*bad_r = "me";
 		goto fail;
-	}
-	if (r == 0) {
-		if (gethostname(host, sizeof(host)) == -1)
-			goto fail;
-		host[sizeof(host) - 1] = '\0';
-		if (buf_puts(&b, host) == -1)
-			goto fail;
 	}
 	if ((c->hostname = buf_steal(&b)) == NULL)
 		goto fail;

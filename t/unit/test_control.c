@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "base/control.h"
 #include "base/fileio.h"
+#include "base/num.h"
 #include "unit.h"
 
 static char *dir;
@@ -282,6 +283,30 @@ START_TEST(t_ulong_bad)
 }
 END_TEST
 
+/* me: the file, else the system's name; an unreadable file fails */
+START_TEST(t_me)
+{
+	struct buf me = BUF_INIT, p = BUF_INIT;
+	char host[256];
+
+	ck_assert_int_eq(buf_puts(&me, "old"), 0);
+	ck_assert_int_eq(control_me(&me), 0);
+	ck_assert_int_eq(gethostname(host, sizeof(host)), 0);
+	host[sizeof(host) - 1] = '\0';
+	ck_assert_str_eq(me.s, host[0] != '\0' ? host : "localhost");
+	PUT("me", "mx.example.test\n");
+	ck_assert_int_eq(control_me(&me), 0);
+	ck_assert_str_eq(me.s, "mx.example.test");
+	/* a directory where the file should be cannot be read */
+	ck_assert_int_eq(buf_printf(&p, "%s/me", dir), 0);
+	ck_assert_int_eq(unlink(p.s), 0);
+	ck_assert_int_eq(mkdir(p.s, 0700), 0);
+	ck_assert_int_eq(control_me(&me), -1);
+	buf_free(&me);
+	buf_free(&p);
+}
+END_TEST
+
 /* parse_ulong at the edges of unsigned long. */
 START_TEST(t_parse_ulong)
 {
@@ -415,6 +440,7 @@ control_suite(void)
 	tcase_add_test(tc, t_lines);
 	tcase_add_test(tc, t_lines_empty);
 	tcase_add_test(tc, t_lines_many);
+	tcase_add_test(tc, t_me);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -184,6 +184,32 @@ START_TEST(t_deep_chain)
 }
 END_TEST
 
+/* the one account-name rule (conf-init and queue-run) */
+START_TEST(t_account_name)
+{
+	char big[ROUTE_ACCOUNT_MAX + 2];
+
+	ck_assert(route_account_ok("demo"));
+	ck_assert(route_account_ok("a.b_c-9"));
+	ck_assert(!route_account_ok(""));
+	ck_assert(!route_account_ok(NULL));
+	ck_assert(!route_account_ok(".hidden"));
+	ck_assert(!route_account_ok(".."));
+	ck_assert(!route_account_ok("-x"));
+	ck_assert(!route_account_ok("a/b"));
+	ck_assert(!route_account_ok("Alice"));
+	ck_assert(!route_account_ok("a b"));
+	ck_assert(!route_account_ok("a\nb"));
+	ck_assert(!route_account_ok("caf\xc3\xa9"));
+	memset(big, 'a', ROUTE_ACCOUNT_MAX);
+	big[ROUTE_ACCOUNT_MAX] = '\0';
+	ck_assert(route_account_ok(big));
+	big[ROUTE_ACCOUNT_MAX] = 'a';
+	big[ROUTE_ACCOUNT_MAX + 1] = '\0';
+	ck_assert(!route_account_ok(big));
+}
+END_TEST
+
 static Suite *
 route_suite(void)
 {
@@ -198,6 +224,7 @@ route_suite(void)
 	tcase_add_test(tc, t_alias_loop_self_dup);
 	tcase_add_test(tc, t_remote_and_missing_tables);
 	tcase_add_test(tc, t_deep_chain);
+	tcase_add_test(tc, t_account_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
