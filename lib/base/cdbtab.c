@@ -89,25 +89,22 @@ long
 cdbtab_compile(const char *src, const char *dst, int flags, unsigned mode,
     unsigned long *line_r)
 {
-	struct buf text = BUF_INIT, tmp = BUF_INIT, u = BUF_INIT;
+	struct buf text = BUF_INIT;
+	struct atomic_file f;
 	struct cdb_make cm;
 	char *p, *end, *nl, *k, *v;
 	size_t kl, vl, i;
 	unsigned long line = 0;
 	long count = 0;
-	int fd = -1, r, save, started = 0;
+	int r, started = 0;
 
 	*line_r = 0;
 	if (read_file(src, &text, (size_t)1 << 30) == -1)
 		goto fail;
-	if (uniq_name(&u) == -1 || buf_printf(&tmp, "%s.tmp.%s", dst, u.s) ==
-	    -1)
+	if (atomic_open(&f, dst, mode & 07777) == -1)
 		goto fail;
-	fd = open(tmp.s, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
-	if (fd == -1)
-		goto fail;
-	if (fchmod(fd, mode & 07777) == -1 || cdb_make_start(&cm, fd) != 0)
-		goto unlink;
+	if (cdb_make_start(&cm, f.fd) != 0)
+		goto abort;
 	started = 1;
 	for (p = text.s, end = text.s + text.len; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -116,7 +113,7 @@ cdbtab_compile(const char *src, const char *dst, int flags, unsigned mode,
 		if ((size_t)(nl - p) > CDBTAB_LINE_MAX) {
 			*line_r = line;
 			errno = EINVAL;
-			goto unlink;
+			goto abort;
 		}
 		r = split(p, (size_t)(nl - p), &k, &kl, &v, &vl);
 		if (r == 0)
@@ -124,44 +121,29 @@ cdbtab_compile(const char *src, const char *dst, int flags, unsigned mode,
 		if (r < 0) {
 			*line_r = line;
 			errno = EINVAL;
-			goto unlink;
+			goto abort;
 		}
 		if (flags & CDBTAB_LOWER)
 			for (i = 0; i < kl; i++)
 				k[i] = (char)ascii_lower((unsigned char)k[i]);
 		if (cdb_make_add(&cm, k, (unsigned)kl, v, (unsigned)vl) != 0)
-			goto unlink;
+			goto abort;
 		count++;
 	}
 	started = 0;
-	if (cdb_make_finish(&cm) != 0 || fsync(fd) == -1)
-		goto unlink;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto unlink;
-	}
-	fd = -1;
-	if (rename(tmp.s, dst) == -1)
-		goto unlink;
-	if (fsync_parent(dst) == -1)
-		goto fail;
+	if (cdb_make_finish(&cm) != 0)
+		goto abort;
 	buf_free(&text);
-	buf_free(&tmp);
-	buf_free(&u);
-	return count;
-unlink:
-	save = errno;
+	return atomic_commit(&f) == 0 ? count : -1;
+abort:
+	r = errno;
 	if (started)
 		cdb_make_finish(&cm);	/* frees its tables; file is dropped */
-	if (fd != -1)
-		close(fd);
-	unlink(tmp.s);
-	errno = save;
+	errno = r;
+	atomic_abort(&f);
 fail:
-	save = errno;
+	r = errno;
 	buf_free(&text);
-	buf_free(&tmp);
-	buf_free(&u);
-	errno = save;
+	errno = r;
 	return -1;
 }

@@ -1,3 +1,6 @@
+/* renameat2() and RENAME_NOREPLACE, where the C library has them */
+#define _GNU_SOURCE
+
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -105,44 +108,83 @@ fsync_parent(const char *path)
 }
 
 int
-atomic_replace(const char *path, const void *p, size_t n, mode_t mode)
+atomic_open(struct atomic_file *f, const char *path, mode_t mode)
 {
-	struct buf tmp = BUF_INIT, u = BUF_INIT;
-	int fd = -1, save;
+	struct buf u = BUF_INIT;
+	int save;
 
+	f->fd = -1;
+	f->path = path;
+	memset(&f->tmp, 0, sizeof(f->tmp));
 	if (uniq_name(&u) == -1 ||
-	    buf_printf(&tmp, "%s.tmp.%s", path, u.s) == -1)
+	    buf_printf(&f->tmp, "%s.tmp.%s", path, u.s) == -1)
 		goto fail;
-	fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd == -1)
+	f->fd = open(f->tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (f->fd == -1)
 		goto fail;
-	if (fchmod(fd, mode) == -1 || write_all(fd, p, n) == -1 ||
-	    fsync(fd) == -1)
-		goto unlink;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto unlink;
+	/* the mode as asked, whatever the umask */
+	if (fchmod(f->fd, mode) == -1) {
+		atomic_abort(f);
+		buf_free(&u);
+		return -1;
 	}
-	fd = -1;
-	if (rename(tmp.s, path) == -1)
-		goto unlink;
-	if (fsync_parent(path) == -1)
-		goto fail;
-	buf_free(&tmp);
 	buf_free(&u);
 	return 0;
-unlink:
-	save = errno;
-	if (fd != -1)
-		close(fd);
-	unlink(tmp.s);
-	errno = save;
 fail:
 	save = errno;
-	buf_free(&tmp);
+	buf_free(&f->tmp);
 	buf_free(&u);
 	errno = save;
 	return -1;
+}
+
+int
+atomic_commit(struct atomic_file *f)
+{
+	int fd = f->fd, save;
+
+	f->fd = -1;
+	if (fsync(fd) == -1) {
+		save = errno;
+		close(fd);
+		errno = save;
+		goto abort;
+	}
+	if (close(fd) == -1 || rename(f->tmp.s, f->path) == -1)
+		goto abort;
+	buf_free(&f->tmp);
+	return fsync_parent(f->path);
+abort:
+	atomic_abort(f);
+	return -1;
+}
+
+void
+atomic_abort(struct atomic_file *f)
+{
+	int save = errno;
+
+	if (f->fd != -1)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp.s != NULL)
+		unlink(f->tmp.s);
+	buf_free(&f->tmp);
+	errno = save;
+}
+
+int
+atomic_replace(const char *path, const void *p, size_t n, mode_t mode)
+{
+	struct atomic_file f;
+
+	if (atomic_open(&f, path, mode) == -1)
+		return -1;
+	if (write_all(f.fd, p, n) == -1) {
+		atomic_abort(&f);
+		return -1;
+	}
+	return atomic_commit(&f);
 }
 
 const char *
@@ -214,4 +256,27 @@ mkdir_p(const char *path, mode_t mode)
 	}
 	buf_free(&p);
 	return 0;
+}
+
+int
+move_noreplace(int fromfd, const char *from, int tofd, const char *to)
+{
+#ifdef RENAME_NOREPLACE
+	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+		return -1;
+#endif
+	if (linkat(fromfd, from, tofd, to, 0) == 0) {
+		(void)unlinkat(fromfd, from, 0);
+		return 0;
+	}
+	if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP &&
+	    errno != EMLINK)
+		return -1;
+	if (faccessat(tofd, to, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return renameat(fromfd, from, tofd, to);
 }

@@ -29,12 +29,37 @@ int	fsync_dir(const char *);
 int	fsync_parent(const char *);
 
 /*
- * Replace path atomically with p[0..n): write "path.tmp.UNIQUE" with mode,
- * fsync it, rename it over path, fsync the directory.  On failure the
+ * Replacing a file atomically, in one sequence for every writer: the new
+ * content goes to "path.tmp.UNIQUE" (created with mode, exclusively);
+ * atomic_commit fsyncs it, renames it over path and fsyncs the directory;
+ * atomic_abort removes it.  Every atomic_open that succeeded is ended by
+ * exactly one of the two, which also free the struct.  On any failure the
  * temporary is removed and the old file is untouched, except when only
  * the final fsync of the directory failed: then path may already hold
- * the new content (not yet known to be durable).
+ * the new content (not yet known to be durable).  atomic_abort keeps
+ * errno.
  */
+struct atomic_file {
+	int		 fd;		/* the temporary, open for writing */
+	const char	*path;		/* the caller's: kept until the end */
+	struct buf	 tmp;
+};
+
+int	atomic_open(struct atomic_file *, const char *path, mode_t mode);
+int	atomic_commit(struct atomic_file *);
+void	atomic_abort(struct atomic_file *);
+
+/*
+ * Move fromfd/from to tofd/to (a file or a directory) without replacing
+ * anything there: -1 EEXIST (or ENOTEMPTY) when to exists.  renameat2
+ * with RENAME_NOREPLACE; where the kernel or file system lacks it, link +
+ * unlink (a file; a crash between them leaves both names, which the
+ * callers' clean-ups handle); where hard links fail too (a directory, or
+ * a file system without them), rename after a check that to is free.
+ */
+int	move_noreplace(int fromfd, const char *from, int tofd, const char *to);
+
+/* The whole sequence for content in memory: p[0..n) becomes path. */
 int	atomic_replace(const char *path, const void *p, size_t n, mode_t mode);
 
 /*

@@ -1,4 +1,4 @@
-/* renameat2() and RENAME_NOREPLACE, where the C library has them */
+/* memmem() */
 #define _GNU_SOURCE
 
 #include <sys/file.h>
@@ -40,7 +40,6 @@ static int	get_value(struct buf *, const char *, size_t);
 static int	get_time(const char *, size_t, time_t *);
 static int	get_uint(const char *, size_t, unsigned *);
 static int	setstr(char **, const char *);
-static int	move_noreplace(int, const char *, int, const char *);
 static int	flush_out(struct queue_inject *);
 static int	opendir_at(int, const char *);
 
@@ -971,25 +970,6 @@ queue_inject_fd(struct queue_inject *i, int fd)
 		if (queue_inject_write(i, b, (size_t)r) == -1)
 			return -1;
 	}
-}
-
-/*
- * Move from into to without replacing anything there: renameat2 with
- * RENAME_NOREPLACE, else link + unlink (EEXIST when to exists).
- */
-static int
-move_noreplace(int fromfd, const char *from, int tofd, const char *to)
-{
-#ifdef RENAME_NOREPLACE
-	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-#endif
-	if (linkat(fromfd, from, tofd, to, 0) == -1)
-		return -1;
-	(void)unlinkat(fromfd, from, 0);
-	return 0;
 }
 
 int

@@ -1,6 +1,3 @@
-/* renameat2() and RENAME_NOREPLACE, where the C library has them */
-#define _GNU_SOURCE
-
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -25,8 +22,6 @@ static const char *const subdirs[] = { "tmp", "new", "cur" };
 static const struct maildir_delivery no_fields = { NULL, NULL, 0 };
 
 static int	field_ok(const char *);
-static int	move_file(int, const char *, const char *);
-static int	move_dir(int, const char *, const char *);
 static int	mkdir_at(int, const char *, int *);
 static int	make_subdirs(int, int *);
 static int	make_marker(int, int *);
@@ -49,35 +44,6 @@ field_ok(const char *s)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return 0;
 	return 1;
-}
-
-/*
- * Move a file from tmp/ to new/ under dfd without replacing anything:
- * renameat2(RENAME_NOREPLACE), else link + unlink, else (no hard links on
- * this file system) rename after a check that to is free.
- */
-static int
-move_file(int dfd, const char *from, const char *to)
-{
-#ifdef RENAME_NOREPLACE
-	if (renameat2(dfd, from, dfd, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
-		return -1;
-#endif
-	if (linkat(dfd, from, dfd, to, 0) == 0) {
-		/* delivered; a tmp file left behind is harmless */
-		(void)unlinkat(dfd, from, 0);
-		return 0;
-	}
-	if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP &&
-	    errno != EMLINK)
-		return -1;
-	if (faccessat(dfd, to, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		errno = EEXIST;
-		return -1;
-	}
-	return renameat(dfd, from, dfd, to);
 }
 
 int
@@ -195,7 +161,7 @@ maildir_deliver(const char *dir, int fd, const struct maildir_delivery *d,
 		buf_reset(&npath);
 		if (buf_printf(&npath, "new/%s", base.s) == -1)
 			goto fail;
-		if (move_file(dfd, tpath.s, npath.s) == 0)
+		if (move_noreplace(dfd, tpath.s, dfd, npath.s) == 0)
 			break;
 		if (errno != EEXIST || tries + 1 >= NAME_TRIES)
 			goto fail;
@@ -326,24 +292,6 @@ maildir_make(const char *dir)
 	return close(dfd);
 }
 
-/* Rename a directory without replacing: EEXIST/ENOTEMPTY if to exists. */
-static int
-move_dir(int dfd, const char *from, const char *to)
-{
-#ifdef RENAME_NOREPLACE
-	if (renameat2(dfd, from, dfd, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
-		return -1;
-#endif
-	/* rename(2) replaces an empty directory only, never a folder */
-	if (faccessat(dfd, to, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		errno = EEXIST;
-		return -1;
-	}
-	return renameat(dfd, from, dfd, to);
-}
-
 /* Remove a folder assembled at name under dfd (best effort). */
 static void
 remove_tree(int dfd, const char *name)
@@ -420,7 +368,7 @@ maildir_make_folder(const char *root, const char *mailbox,
 		goto unwind;
 	close(fd);
 	fd = -1;
-	if (move_dir(rfd, tmp.s, dname.s) == -1) {
+	if (move_noreplace(rfd, tmp.s, rfd, dname.s) == -1) {
 		if (errno != EEXIST && errno != ENOTEMPTY)
 			goto unwind;
 		/* made meanwhile by someone else: complete theirs */

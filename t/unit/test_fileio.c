@@ -449,6 +449,63 @@ START_TEST(t_atomic_missing_dir)
 END_TEST
 
 /* "SECONDS.M<usec>P<pid>Q<count>.<host>" */
+/* atomic_open + commit: invisible until the commit; abort leaves nothing */
+START_TEST(t_atomic_pair)
+{
+	struct atomic_file f;
+
+	put("f", "old", 3);
+	ck_assert_int_eq(atomic_open(&f, at("f"), 0640), 0);
+	ck_assert_int_eq(write_all(f.fd, "new!", 4), 0);
+	ck_content("f", "old", 3);
+	ck_assert_int_eq(count_entries(dir), 2);	/* f and the temporary */
+	ck_assert_int_eq(atomic_commit(&f), 0);
+	ck_content("f", "new!", 4);
+	ck_assert_uint_eq(mode_of(at("f")), 0640);
+	ck_assert_int_eq(count_entries(dir), 1);
+	ck_assert_int_eq(atomic_open(&f, at("f"), 0600), 0);
+	ck_assert_int_eq(write_all(f.fd, "lost", 4), 0);
+	errno = EINTR;
+	atomic_abort(&f);
+	ck_assert_int_eq(errno, EINTR);		/* kept for the caller */
+	ck_content("f", "new!", 4);
+	ck_assert_int_eq(count_entries(dir), 1);
+	/* no directory: nothing to end */
+	errno = 0;
+	ck_assert_int_eq(atomic_open(&f, at("none/f"), 0600), -1);
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+/* move_noreplace: never over an existing file or directory */
+START_TEST(t_move_noreplace)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+
+	ck_assert_int_ne(dfd, -1);
+	put("a", "A", 1);
+	put("b", "B", 1);
+	errno = 0;
+	ck_assert_int_eq(move_noreplace(dfd, "a", dfd, "b"), -1);
+	ck_assert_int_eq(errno, EEXIST);
+	ck_content("a", "A", 1);
+	ck_content("b", "B", 1);
+	ck_assert_int_eq(move_noreplace(dfd, "a", dfd, "c"), 0);
+	ck_content("c", "A", 1);
+	ck_assert_int_eq(access(at("a"), F_OK), -1);
+	/* directories, also over an empty one (rename(2) would replace it) */
+	ck_assert_int_eq(mkdir(at("d1"), 0700), 0);
+	ck_assert_int_eq(mkdir(at("d2"), 0700), 0);
+	ck_assert_int_eq(move_noreplace(dfd, "d1", dfd, "d2"), -1);
+	ck_assert_int_eq(access(at("d1"), F_OK), 0);
+	ck_assert_int_eq(move_noreplace(dfd, "d1", dfd, "d3"), 0);
+	ck_assert_int_eq(access(at("d3"), F_OK), 0);
+	ck_assert_int_eq(move_noreplace(dfd, "missing", dfd, "e"), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	close(dfd);
+}
+END_TEST
+
 START_TEST(t_uniq_format)
 {
 	struct buf b = BUF_INIT, re = BUF_INIT;
@@ -627,6 +684,8 @@ fileio_suite(void)
 	tcase_add_test(tc, t_atomic_write_fails);
 	tcase_add_test(tc, t_atomic_onto_dir);
 	tcase_add_test(tc, t_atomic_missing_dir);
+	tcase_add_test(tc, t_atomic_pair);
+	tcase_add_test(tc, t_move_noreplace);
 	tcase_add_test(tc, t_uniq_format);
 	tcase_add_test(tc, t_uniq_many);
 	tcase_add_test(tc, t_uniq_fork);
