@@ -26,6 +26,7 @@
 #include "queue/route.h"
 #include "smtp/esmtp.h"
 #include "smtp/smtpd.h"
+#include "smtp/smtpd_dot.h"
 
 extern char **environ;
 
@@ -54,6 +55,7 @@ enum reply_id {
 	RP_SESSION_TIME,
 	RP_TOO_MANY_ERRORS,
 	RP_CONFIG,
+	RP_NOMEM,
 	RP_TEMP,
 	RP_LOOKUP_FAIL,
 	RP_LINE_LONG,
@@ -122,6 +124,7 @@ static const char *const replies[RP_NREPLIES] = {
 	[RP_TOO_MANY_ERRORS] =
 	    "421 4.7.0 %s too many errors, closing connection",
 	[RP_CONFIG] =	"421 4.3.5 %s configuration error, closing connection",
+	[RP_NOMEM] =	"421 4.3.0 %s out of memory, closing connection",
 	[RP_TEMP] =	"451 4.3.0 temporary failure, try again later",
 	[RP_LOOKUP_FAIL] =
 	    "451 4.3.0 recipient lookup failed, try again later",
@@ -194,6 +197,7 @@ struct smtpd {
 	int		 cur_timeout;	/* ms, for the next wait */
 	long		 deadline;	/* session end, monotonic ms; -1 */
 	int		 dead;		/* the client cannot be written to */
+	int		 nomem;		/* a buffer could not grow: end */
 	int		 exitcode;
 	char		 sid[40];
 	unsigned	 nmsg;
@@ -257,7 +261,7 @@ static const struct cmd cmds[] = {
 	{ "STARTTLS",	cmd_starttls },
 };
 
-static void	reply_text(struct buf *, enum reply_id, ...);
+static int	reply_text(struct buf *, enum reply_id, ...);
 static void	reply(struct smtpd *, enum reply_id, ...);
 static void	reply_raw(struct smtpd *, const char *, size_t);
 static void	cerror(struct smtpd *, enum reply_id, ...);
@@ -277,16 +281,28 @@ static void	log_result(struct smtpd *, int, const char *, const char *);
 
 /* ---- replies ------------------------------------------------------ */
 
-/* The text of reply id with its arguments, appended to b. */
+/*
+ * Out of memory: the session ends after the command it happened in,
+ * with 421 (the main loop), and the process exits 111.  lib/ never
+ * exits on its own.
+ */
 static void
+nomem(struct smtpd *s)
+{
+	s->nomem = 1;
+}
+
+/* The text of reply id with its arguments, appended to b: 0 or -1. */
+static int
 reply_text(struct buf *b, enum reply_id id, ...)
 {
 	va_list ap;
+	int r;
 
 	va_start(ap, id);
-	if (buf_vprintf(b, replies[id], ap) == -1)
-		die_nomem();
+	r = buf_vprintf(b, replies[id], ap);
 	va_end(ap);
+	return r;
 }
 
 static void
@@ -297,7 +313,7 @@ reply(struct smtpd *s, enum reply_id id, ...)
 	va_start(ap, id);
 	if (buf_vprintf(&s->out, replies[id], ap) == -1 ||
 	    buf_puts(&s->out, "\r\n") == -1)
-		die_nomem();
+		nomem(s);
 	va_end(ap);
 }
 
@@ -305,7 +321,7 @@ static void
 reply_raw(struct smtpd *s, const char *p, size_t n)
 {
 	if (buf_put(&s->out, p, n) == -1 || buf_puts(&s->out, "\r\n") == -1)
-		die_nomem();
+		nomem(s);
 }
 
 /* A reply to a client error: counted against smtp-maxerrors. */
@@ -317,7 +333,7 @@ cerror(struct smtpd *s, enum reply_id id, ...)
 	va_start(ap, id);
 	if (buf_vprintf(&s->out, replies[id], ap) == -1 ||
 	    buf_puts(&s->out, "\r\n") == -1)
-		die_nomem();
+		nomem(s);
 	va_end(ap);
 	s->errors++;
 }
@@ -438,7 +454,7 @@ ehlo_reset(struct smtpd *s, const char *arg, int esmtp)
 {
 	txn_reset(s);
 	if (buf_set(&s->helo, arg, strlen(arg)) == -1)
-		die_nomem();
+		nomem(s);
 	s->esmtp = esmtp;
 }
 
@@ -466,12 +482,16 @@ cmd_ehlo(struct smtpd *s, char *arg)
 	    (s->tls != NULL && buf_puts(&kw, "REQUIRETLS\n") == -1) ||
 	    /* RFC 9422 */
 	    buf_printf(&kw, "LIMITS RCPTMAX=%lu\n", c->maxrcpt) == -1 ||
-	    buf_printf(&s->out, "250-%s\r\n", c->hostname) == -1)
-		die_nomem();
+	    buf_printf(&s->out, "250-%s\r\n", c->hostname) == -1) {
+		buf_free(&kw);
+		return nomem(s), 0;
+	}
 	for (p = kw.s; (e = strchr(p, '\n')) != NULL; p = e + 1)
 		if (buf_printf(&s->out, "250%c%.*s\r\n",
-		    e[1] == '\0' ? ' ' : '-', (int)(e - p), p) == -1)
-			die_nomem();
+		    e[1] == '\0' ? ' ' : '-', (int)(e - p), p) == -1) {
+			nomem(s);
+			break;
+		}
 	buf_free(&kw);
 	return 0;
 }
@@ -485,7 +505,7 @@ cmd_helo(struct smtpd *s, char *arg)
 		return cerror(s, RP_HELO_SYNTAX), 0;
 	ehlo_reset(s, arg, 0);
 	if (buf_printf(&s->out, "250 %s\r\n", s->conf->hostname) == -1)
-		die_nomem();
+		nomem(s);
 	return 0;
 }
 
@@ -593,8 +613,10 @@ cmd_mail(struct smtpd *s, char *arg)
 		addr_error(s, RP_BAD_SENDER, path.flags, &err);
 		goto done;
 	}
-	if (buf_set(&s->from, path.addr.s, path.addr.len) == -1)
-		die_nomem();
+	if (buf_set(&s->from, path.addr.s, path.addr.len) == -1) {
+		nomem(s);
+		goto done;
+	}
 	s->in_mail = 1;
 	reply(s, RP_SENDER_OK);
 done:
@@ -640,8 +662,10 @@ cmd_rcpt(struct smtpd *s, char *arg)
 		addr_error(s, RP_BAD_RCPT, path.flags, &err);
 		goto done;
 	}
-	if (buf_set(&addr, path.addr.s, path.addr.len) == -1)
-		die_nomem();
+	if (buf_set(&addr, path.addr.s, path.addr.len) == -1) {
+		nomem(s);
+		goto done;
+	}
 	p += path.params;
 	if ((e = esmtp_rcpt_params(p, allowed(s), &rp, &bad)) != ESMTP_OK) {
 		param_error(s, e, bad);
@@ -656,8 +680,10 @@ cmd_rcpt(struct smtpd *s, char *arg)
 		/* RFC 5321 4.5.1: always accepted, for our host name */
 		buf_reset(&addr);
 		if (buf_printf(&addr, "postmaster@%s",
-		    s->conf->hostname) == -1)
-			die_nomem();
+		    s->conf->hostname) == -1) {
+			nomem(s);
+			goto done;
+		}
 		r = ROUTE_LOCAL;
 	} else
 		r = route_classify(addr.s);
@@ -683,8 +709,10 @@ cmd_rcpt(struct smtpd *s, char *arg)
 			size_t nc = s->rcap ? s->rcap * 2 : 8;
 
 			if ((nr = reallocarray(s->rcpts, nc,
-			    sizeof(*nr))) == NULL)
-				die_nomem();
+			    sizeof(*nr))) == NULL) {
+				nomem(s);
+				goto done;
+			}
 			s->rcpts = nr;
 			s->rcap = nc;
 		}
@@ -692,8 +720,11 @@ cmd_rcpt(struct smtpd *s, char *arg)
 		nr->notify = rp.notify;
 		nr->orcpt = rp.orcpt.len > 0 ? buf_steal(&rp.orcpt) : NULL;
 		nr->addr = buf_steal(&addr);
-		if (nr->addr == NULL)
-			die_nomem();
+		if (nr->addr == NULL) {
+			free(nr->orcpt);
+			nomem(s);
+			goto done;
+		}
 		s->nrcpt++;
 	}
 	reply(s, RP_RCPT_OK);
@@ -785,8 +816,14 @@ cmd_data(struct smtpd *s, char *arg)
 		used = smtpd_dot_feed(&dot, raw.s, raw.len, &dec, &end);
 		if (end)
 			(void)rd_unread(&s->rd, raw.len - used);
-		if (spool_write(s, dec.s, dec.len) == -1)
-			die_nomem();
+		if ((dot.flags & SMTPD_DOT_NOMEM) ||
+		    spool_write(s, dec.s, dec.len) == -1) {
+			/* nothing is queued; the session ends with 421 */
+			buf_free(&raw);
+			buf_free(&dec);
+			txn_reset(s);
+			return nomem(s), 0;
+		}
 	}
 	buf_free(&raw);
 	buf_free(&dec);
@@ -866,8 +903,12 @@ cmd_bdat(struct smtpd *s, char *arg)
 		}
 		left -= chunk.len;
 		if (bad == RP_NREPLIES &&
-		    spool_write(s, chunk.s, chunk.len) == -1)
-			die_nomem();
+		    spool_write(s, chunk.s, chunk.len) == -1) {
+			/* the chunk is read to its end, then 421 */
+			nomem(s);
+			bad = RP_TEMP;
+			count_err = 0;
+		}
 	}
 	buf_free(&chunk);
 	if (bad != RP_NREPLIES) {
@@ -1477,8 +1518,10 @@ deliver(struct smtpd *s, struct buf *rep)
 	memset(st, 0, sizeof(st));
 	memset(&inj, 0, sizeof(inj));
 	if ((envp = make_env(s, &envs)) == NULL ||
-	    (argv = make_inject_argv(s, &args)) == NULL)
-		die_nomem();
+	    (argv = make_inject_argv(s, &args)) == NULL) {
+		nomem(s);
+		goto temp;
+	}
 	/* a message still in memory goes from there (fd -1) to the queue */
 	if (s->spool >= 0 && (spool_flush(s) == -1 ||
 	    lseek(s->spool, 0, SEEK_SET) == -1))
@@ -1521,10 +1564,9 @@ deliver(struct smtpd *s, struct buf *rep)
 		;
 	buf_truncate(&qid, i);
 	buf_reset(rep);
-	if (qid.len > 0)
-		reply_text(rep, RP_QUEUED, qid.s);
-	else
-		reply_text(rep, RP_QUEUED_NOID);
+	if ((qid.len > 0 ? reply_text(rep, RP_QUEUED, qid.s) :
+	    reply_text(rep, RP_QUEUED_NOID)) == -1)
+		nomem(s);	/* queued, but the 250 is lost: a duplicate */
 	log_result(s, 1, NULL, qid.len > 0 ? qid.s : "-");
 	ret = 0;
 	goto out;
@@ -1694,6 +1736,16 @@ smtpd_serve(const struct smtpd_conf *c, int rfd, int wfd)
 			}
 		} else
 			done = command(s);
+		if (s->nomem) {
+			/* the buffers may hold part of a reply: drop it */
+			buf_reset(&s->out);
+			reply(s, RP_NOMEM, c->hostname);
+			(void)flush(s);
+			log_warn("%s end reason=out-of-memory msgs=%u", s->sid,
+			    s->nmsg);
+			s->exitcode = EXIT_TEMP;
+			break;
+		}
 		if (!done && s->errors >= c->maxerrors) {
 			reply(s, RP_TOO_MANY_ERRORS, c->hostname);
 			(void)flush(s);
@@ -1718,8 +1770,7 @@ smtpd_unavailable(int wfd)
 	if (gethostname(host, sizeof(host)) == -1)
 		memcpy(host, "postern", 8);
 	host[sizeof(host) - 1] = '\0';
-	reply_text(&b, RP_CONFIG, host);
-	if (buf_puts(&b, "\r\n") == 0)
+	if (reply_text(&b, RP_CONFIG, host) == 0 && buf_puts(&b, "\r\n") == 0)
 		(void)write_all(wfd, b.s, b.len);
 	buf_free(&b);
 }

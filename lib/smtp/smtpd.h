@@ -14,7 +14,7 @@
  * (0 ended by QUIT or by the client, 100 ended by us for the client's
  * fault: early talker, timeout, too many errors; 111 a local failure).
  * smtpd_conf_load returns 0, or -1 with errno set and the name of the
- * bad control file in *bad_r.  smtpd_dot_feed returns a count.
+ * bad control file in *bad_r.  The DATA decoder is in smtpd_dot.h.
  */
 #ifndef POSTERN_SMTPD_H
 #define POSTERN_SMTPD_H
@@ -27,8 +27,6 @@
  * it (RFC 1870, 3461: up to several hundred bytes of parameters), so we
  * take 4096, CRLF included. */
 #define SMTPD_CMD_MAX	4096
-/* RFC 5321 4.5.3.1.6: a text line is at most 1000 octets with CRLF. */
-#define SMTPD_TEXT_MAX	1000
 /* RFC 2920 and 5321 4.5.3.1.10: SMTP_RCPT in the filters' environment
  * is cut, at a recipient, past this many bytes (Linux MAX_ARG_STRLEN). */
 #define SMTPD_RCPTENV_MAX	100000
@@ -68,30 +66,6 @@ int	smtpd_serve(const struct smtpd_conf *, int rfd, int wfd);
 
 /* When the configuration cannot be read: a 421 reply on wfd. */
 void	smtpd_unavailable(int wfd);
-
-/*
- * The DATA decoder (RFC 5321 4.1.1.4, 4.5.2): feeds bytes as they come,
- * removes dot-stuffing, appends the message bytes to out, and stops after
- * the CRLF "." CRLF that ends the data (*end_r = 1).  Only that sequence
- * ends it: a "." line after a bare LF or with a bare CR around it is
- * content, and flags say that the message had a bare CR or LF, so the
- * caller refuses it (SMTP smuggling).  Returns how many bytes of p were
- * consumed (less than n only when the end was found).
- */
-#define SMTPD_DOT_BARE_LF	0x01	/* LF not after CR */
-#define SMTPD_DOT_BARE_CR	0x02	/* CR not before LF */
-#define SMTPD_DOT_NUL		0x04	/* a NUL byte */
-#define SMTPD_DOT_LONGLINE	0x08	/* a line over SMTPD_TEXT_MAX */
-
-struct smtpd_dot {
-	int		 state;
-	size_t		 linelen;
-	unsigned	 flags;
-};
-
-void	smtpd_dot_init(struct smtpd_dot *);
-size_t	smtpd_dot_feed(struct smtpd_dot *, const char *p, size_t n,
-	    struct buf *out, int *end_r);
 
 /*
  * Is line a valid one-line SMTP reply of class cls ('4' or '5') as a

@@ -2,13 +2,12 @@
  * smtpd_dot: the DATA decoder of smtp-recv (RFC 5321 4.1.1.4, 4.5.2):
  * the end of data, dot-unstuffing, and the flags for bare CR or LF, NUL
  * and over-long lines (SMTP smuggling: only CRLF.CRLF ends the data).
- * See smtpd.h.
+ * See smtpd_dot.h.
  */
 #include <stddef.h>
 
 #include "base/buf.h"
-#include "base/log.h"
-#include "smtp/smtpd.h"
+#include "smtp/smtpd_dot.h"
 
 enum { D_BOL, D_MID, D_CR, D_DOT, D_DOTCR };
 
@@ -41,8 +40,9 @@ smtpd_dot_feed(struct smtpd_dot *d, const char *p, size_t n,
 		switch (d->state) {
 		case D_BOL:
 			if (c == '.') {
+				/* RFC 5321 4.5.3.1.6: the dot of transparency
+				 * does not count toward the line's length */
 				d->state = D_DOT;
-				dot_len(d, 1);
 				i++;
 				continue;
 			}
@@ -67,13 +67,13 @@ smtpd_dot_feed(struct smtpd_dot *d, const char *p, size_t n,
 			/* ".\r" then not LF: a bare CR, and not the end */
 			d->flags |= SMTPD_DOT_BARE_CR;
 			if (buf_putc(out, '\r') == -1)
-				die_nomem();
+				goto nomem;
 			d->state = D_MID;
 			break;
 		case D_CR:
 			if (c == '\n') {
 				if (buf_put(out, "\r\n", 2) == -1)
-					die_nomem();
+					goto nomem;
 				dot_len(d, 1);
 				d->state = D_BOL;
 				d->linelen = 0;
@@ -82,7 +82,7 @@ smtpd_dot_feed(struct smtpd_dot *d, const char *p, size_t n,
 			}
 			d->flags |= SMTPD_DOT_BARE_CR;
 			if (buf_putc(out, '\r') == -1)
-				die_nomem();
+				goto nomem;
 			d->state = D_MID;
 			break;
 		}
@@ -92,7 +92,7 @@ smtpd_dot_feed(struct smtpd_dot *d, const char *p, size_t n,
 			;
 		if (k > i) {
 			if (buf_put(out, p + i, k - i) == -1)
-				die_nomem();
+				goto nomem;
 			dot_len(d, k - i);
 			i = k;
 			continue;
@@ -106,14 +106,17 @@ smtpd_dot_feed(struct smtpd_dot *d, const char *p, size_t n,
 			 * content (SMTP smuggling) */
 			d->flags |= SMTPD_DOT_BARE_LF;
 			if (buf_putc(out, '\n') == -1)
-				die_nomem();
+				goto nomem;
 			d->linelen = 0;
 		} else {
 			d->flags |= SMTPD_DOT_NUL;
 			if (buf_putc(out, '\0') == -1)
-				die_nomem();
+				goto nomem;
 		}
 		i++;
 	}
 	return n;
+nomem:
+	d->flags |= SMTPD_DOT_NOMEM;
+	return i;
 }

@@ -45,6 +45,7 @@
 #include "mail/codec.h"
 #include "smtp/esmtp.h"
 #include "smtp/smtpd.h"
+#include "smtp/smtpd_dot.h"
 
 /* The NOTIFY bits as the parameter's value, into b (replaced). */
 static int
@@ -191,7 +192,8 @@ ref_dot(const unsigned char *p, size_t n, struct buf *out, unsigned *flags_r,
 				linelen += n - i;	/* held back */
 				break;
 			}
-			linelen++;	/* the dot is dropped */
+			/* the dot is dropped, and not counted (RFC 5321
+			 * 4.5.3.1.6) */
 			i++;
 			bol = 0;
 		} else if (p[i] == '\r') {

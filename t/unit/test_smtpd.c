@@ -12,6 +12,7 @@
 #include "base/fileio.h"
 #include "smtp/esmtp.h"
 #include "smtp/smtpd.h"
+#include "smtp/smtpd_dot.h"
 #include "unit.h"
 
 /* The NOTIFY bits as the parameter's value, into b (replaced). */
@@ -372,11 +373,21 @@ START_TEST(t_dot_limits)
 	ck_assert_int_eq(end, 1);
 	ck_assert_uint_eq(fl, SMTPD_DOT_LONGLINE);
 	ck_assert_uint_eq(out.len, 1001);	/* kept, never cut */
-	/* a dot-stuffed line: the dot counts (it was sent) */
+	/* RFC 5321 4.5.3.1.6: the dot of transparency does not count, so
+	 * 998 octets of text starting with a dot arrive as 999 + CRLF */
 	buf_reset(&in);
 	in.s[0] = '.';
-	memset(in.s + 1, 'x', 998);
+	memset(in.s + 1, '.', 998);
 	in.len = 999;
+	ck_assert_int_eq(buf_puts(&in, "\r\n.\r\n"), 0);
+	dot(in.s, in.len, 100, &out, &fl, &end);
+	ck_assert_int_eq(end, 1);
+	ck_assert_uint_eq(fl, 0);
+	ck_assert_uint_eq(out.len, 1000);	/* 998 dots and CRLF */
+	/* one more is too long */
+	buf_reset(&in);
+	memset(in.s, '.', 1000);
+	in.len = 1000;
 	ck_assert_int_eq(buf_puts(&in, "\r\n.\r\n"), 0);
 	dot(in.s, in.len, 100, &out, &fl, &end);
 	ck_assert_uint_eq(fl, SMTPD_DOT_LONGLINE);
