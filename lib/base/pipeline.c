@@ -25,6 +25,13 @@ static void	err_input(struct pipeline_stage *, struct errpipe *,
 		    const char *, size_t);
 static int	reap(pid_t *, struct pipeline_stage *, size_t, long);
 
+struct run;
+static int	spawn_one(struct run *, size_t, const posix_spawnattr_t *,
+		    char *const[], int, int);
+static int	spawn_all(struct run *, char *const[], int, int);
+static void	err_read(struct run *, size_t, const char *, ssize_t);
+static int	drain(struct run *, struct buf *, size_t);
+
 static int
 cloexec_pipe(int p[2])
 {
@@ -60,28 +67,24 @@ emit_line(struct pipeline_stage *st, const char *s, size_t n)
 	while (w < 0 && errno == EINTR);
 }
 
+/*
+ * Bytes from a stage's stderr: each whole line goes to emit_line.  A line
+ * longer than LOG_LINE_MAX is cut there, the rest of it dropped, so it is
+ * still one log line, and its start (an SMTP reply) is the last line.
+ */
 static void
 err_input(struct pipeline_stage *st, struct errpipe *e, const char *p,
     size_t n)
 {
 	const char *nl;
-	size_t k;
+	size_t k, room;
 
 	while (n > 0) {
 		nl = memchr(p, '\n', n);
 		k = nl != NULL ? (size_t)(nl - p) : n;
-		if (e->part.len + k > LOG_LINE_MAX) {
-			/* too long for one log line: pass it on in pieces */
-			k = e->part.len < LOG_LINE_MAX ?
-			    LOG_LINE_MAX - e->part.len : 0;
-			(void)buf_put(&e->part, p, k);
-			emit_line(st, e->part.s, e->part.len);
-			buf_reset(&e->part);
-			p += k;
-			n -= k;
-			continue;
-		}
-		(void)buf_put(&e->part, p, k);
+		room = e->part.len < LOG_LINE_MAX ?
+		    LOG_LINE_MAX - e->part.len : 0;
+		(void)buf_put(&e->part, p, k < room ? k : room);
 		if (nl == NULL)
 			return;
 		emit_line(st, e->part.s, e->part.len);
@@ -133,32 +136,213 @@ reap(pid_t *pid, struct pipeline_stage *st, size_t n, long deadline)
 	}
 }
 
+/* One run of a pipeline: the stages, their pids and stderr pipes. */
+struct run {
+	struct pipeline_stage	*st;
+	size_t			 n;
+	pid_t			 pid[PIPELINE_MAX];
+	struct errpipe		 ep[PIPELINE_MAX];
+	int			 outr;	/* the last stage's stdout, or -1 */
+	long			 deadline;	/* monotonic ms, or -1 */
+};
+
+/* Start stage i with stdin in, stdout out: 0, or -1 (the stage failed
+ * to start; the pipeline goes on and its neighbours see EOF). */
+static int
+spawn_one(struct run *R, size_t i, const posix_spawnattr_t *attr,
+    char *const envp[], int in, int out)
+{
+	struct pipeline_stage *st = &R->st[i];
+	posix_spawn_file_actions_t fa;
+	int e[2], r;
+
+	if (cloexec_pipe(e) == -1)
+		return -1;
+	R->ep[i].fd = e[0];
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
+		close(e[1]);
+		errno = r;
+		return -1;
+	}
+	if (posix_spawn_file_actions_adddup2(&fa, in, 0) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, out, 1) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, e[1], 2) != 0)
+		r = ENOMEM;
+	else
+		r = posix_spawnp(&R->pid[i], st->argv[0], &fa, attr,
+		    st->argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	close(e[1]);
+	if (r != 0) {
+		R->pid[i] = 0;
+		st->spawn_errno = r;
+		errno = r;
+		warn_sys("unable to run %s", st->argv[0]);
+	}
+	return 0;
+}
+
+/*
+ * Start every stage, each stdout piped to the next stdin: 0, or -1 on a
+ * system error (what was started is left to the caller to kill).
+ */
+static int
+spawn_all(struct run *R, char *const envp[], int infd, int outfd)
+{
+	posix_spawnattr_t attr;
+	sigset_t def, none;
+	int in = infd, p[2] = { -1, -1 }, o[2], out, r, save;
+	size_t i;
+
+	if ((r = posix_spawnattr_init(&attr)) != 0) {
+		errno = r;
+		return -1;
+	}
+	/* what smtp-recv changed is the default again in the stages */
+	sigemptyset(&none);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	sigaddset(&def, SIGALRM);
+	sigaddset(&def, SIGCHLD);
+	sigaddset(&def, SIGXFSZ);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr,
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	for (i = 0; i < R->n; i++) {
+		if (i + 1 < R->n) {
+			if (cloexec_pipe(p) == -1)
+				goto fail;
+			out = p[1];
+		} else if (outfd >= 0)
+			out = outfd;
+		else {
+			if (cloexec_pipe(o) == -1)
+				goto fail;
+			R->outr = o[0];
+			out = o[1];
+		}
+		r = spawn_one(R, i, &attr, envp, in, out);
+		if (in != infd)
+			close(in);
+		in = infd;
+		if (out != outfd)
+			close(out);
+		if (i + 1 < R->n)
+			in = p[0];
+		if (r == -1)
+			goto fail;
+	}
+	posix_spawnattr_destroy(&attr);
+	return 0;
+fail:
+	save = errno;
+	if (in != infd)
+		close(in);
+	posix_spawnattr_destroy(&attr);
+	errno = save;
+	return -1;
+}
+
+/* Input on the stderr pipe of stage i, k bytes (0 or less: its end). */
+static void
+err_read(struct run *R, size_t i, const char *chunk, ssize_t k)
+{
+	struct errpipe *x = &R->ep[i];
+
+	if (k > 0) {
+		err_input(&R->st[i], x, chunk, (size_t)k);
+		return;
+	}
+	if (x->part.len > 0)
+		emit_line(&R->st[i], x->part.s, x->part.len);
+	close(x->fd);
+	x->fd = -1;
+}
+
+/*
+ * Read every stage's stderr and the last one's stdout (into out, at most
+ * outmax bytes) until all are closed: 0, or -1 with errno ETIMEDOUT when
+ * the deadline passed, or poll's errno.
+ */
+static int
+drain(struct run *R, struct buf *out, size_t outmax)
+{
+	struct pollfd pfd[PIPELINE_MAX + 1];
+	int pidx[PIPELINE_MAX + 1];
+	char chunk[4096];
+	size_t i, np;
+	ssize_t k;
+	long left;
+	int r, wait_ms;
+
+	for (;;) {
+		np = 0;
+		for (i = 0; i < R->n; i++)
+			if (R->ep[i].fd >= 0) {
+				pfd[np].fd = R->ep[i].fd;
+				pfd[np].events = POLLIN;
+				pidx[np++] = (int)i;
+			}
+		if (R->outr >= 0) {
+			pfd[np].fd = R->outr;
+			pfd[np].events = POLLIN;
+			pidx[np++] = -1;
+		}
+		if (np == 0)
+			return 0;
+		wait_ms = -1;
+		if (R->deadline >= 0) {
+			if ((left = R->deadline - now_ms()) <= 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			wait_ms = left > 60000 ? 60000 : (int)left;
+		}
+		r = poll(pfd, np, wait_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;	/* they are killed: we cannot watch */
+		for (i = 0; i < np; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			k = read(pfd[i].fd, chunk, sizeof(chunk));
+			if (k < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (pidx[i] >= 0)
+				err_read(R, (size_t)pidx[i], chunk, k);
+			else if (k <= 0) {
+				close(R->outr);
+				R->outr = -1;
+			} else if (out != NULL && out->len < outmax)
+				(void)buf_put(out, chunk,
+				    (size_t)k < outmax - out->len ?
+				    (size_t)k : outmax - out->len);
+		}
+	}
+}
+
 int
 pipeline_run(struct pipeline_stage *st, size_t n, char *const envp[],
     int infd, int outfd, struct buf *out, size_t outmax, int timeout_ms)
 {
-	struct errpipe ep[PIPELINE_MAX];
-	struct pollfd pfd[PIPELINE_MAX + 1];
-	int pidx[PIPELINE_MAX + 1];
-	pid_t pid[PIPELINE_MAX];
-	posix_spawnattr_t attr;
-	posix_spawn_file_actions_t fa;
-	sigset_t def, none;
-	int in = infd, p[2] = { -1, -1 }, e1 = -1, o[2] = { -1, -1 };
-	int stdout_fd, r, save = 0, wait_ms, timedout = 0;
-	long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
-	char chunk[4096];
-	size_t i, np;
-	ssize_t k;
+	struct run R;
+	size_t i;
+	int r, save = 0;
 
 	if (n == 0 || n > PIPELINE_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
+	R.st = st;
+	R.n = n;
+	R.outr = -1;
+	R.deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
 	for (i = 0; i < n; i++) {
-		pid[i] = 0;
-		ep[i].fd = -1;
-		memset(&ep[i].part, 0, sizeof(ep[i].part));
+		R.pid[i] = 0;
+		R.ep[i].fd = -1;
+		memset(&R.ep[i].part, 0, sizeof(R.ep[i].part));
 		st[i].code = -1;
 		st[i].sig = 0;
 		st[i].spawn_errno = 0;
@@ -166,179 +350,26 @@ pipeline_run(struct pipeline_stage *st, size_t n, char *const envp[],
 	}
 	if (out != NULL)
 		buf_reset(out);
-	if ((r = posix_spawnattr_init(&attr)) != 0) {
-		errno = r;
-		return -1;
-	}
-	sigemptyset(&none);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	sigaddset(&def, SIGALRM);
-	sigaddset(&def, SIGCHLD);
-	posix_spawnattr_setsigdefault(&attr, &def);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr,
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
+	r = spawn_all(&R, envp, infd, outfd);
+	if (r == 0)
+		r = drain(&R, out, outmax);
+	if (r == -1)
+		save = errno;
 	for (i = 0; i < n; i++) {
-		if (i + 1 < n) {
-			if (cloexec_pipe(p) == -1)
-				goto fail;
-			stdout_fd = p[1];
-		} else if (outfd >= 0)
-			stdout_fd = outfd;
-		else {
-			if (cloexec_pipe(o) == -1)
-				goto fail;
-			stdout_fd = o[1];
-		}
-		{
-			int e[2];
-
-			if (cloexec_pipe(e) == -1)
-				goto fail;
-			ep[i].fd = e[0];
-			e1 = e[1];
-		}
-		if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
-			errno = r;
-			goto fail;
-		}
-		if (posix_spawn_file_actions_adddup2(&fa, in, 0) != 0 ||
-		    posix_spawn_file_actions_adddup2(&fa, stdout_fd, 1) != 0 ||
-		    posix_spawn_file_actions_adddup2(&fa, e1, 2) != 0)
-			r = ENOMEM;
-		else
-			r = posix_spawnp(&pid[i], st[i].argv[0], &fa, &attr,
-			    st[i].argv, envp);
-		posix_spawn_file_actions_destroy(&fa);
-		if (r != 0) {
-			/* the stage fails; the next ones see EOF */
-			pid[i] = 0;
-			st[i].spawn_errno = r;
-			errno = r;
-			warn_sys("unable to run %s", st[i].argv[0]);
-		}
-		close(e1);
-		e1 = -1;
-		if (in != infd)
-			close(in);
-		in = infd;
-		if (i + 1 < n) {
-			close(p[1]);
-			in = p[0];
-			p[0] = p[1] = -1;
-		} else if (outfd < 0) {
-			close(o[1]);
-			o[1] = -1;
-		}
+		if (R.ep[i].fd >= 0)
+			close(R.ep[i].fd);
+		buf_free(&R.ep[i].part);
 	}
-
-	/* read the stderr of every stage and the stdout of the last */
-	for (;;) {
-		np = 0;
-		for (i = 0; i < n; i++)
-			if (ep[i].fd >= 0) {
-				pfd[np].fd = ep[i].fd;
-				pfd[np].events = POLLIN;
-				pidx[np++] = (int)i;
-			}
-		if (o[0] >= 0) {
-			pfd[np].fd = o[0];
-			pfd[np].events = POLLIN;
-			pidx[np++] = -1;
-		}
-		if (np == 0)
-			break;
-		wait_ms = -1;
-		if (deadline >= 0) {
-			long left = deadline - now_ms();
-
-			if (left <= 0) {
-				timedout = 1;
-				break;
-			}
-			wait_ms = left > 60000 ? 60000 : (int)left;
-		}
-		r = poll(pfd, np, wait_ms);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			save = errno;
-			timedout = 1;	/* kill them: we cannot watch */
-			break;
-		}
-		for (i = 0; i < np; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			k = read(pfd[i].fd, chunk, sizeof(chunk));
-			if (k < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (pidx[i] < 0) {
-				if (k <= 0) {
-					close(o[0]);
-					o[0] = -1;
-				} else if (out != NULL && out->len < outmax)
-					(void)buf_put(out, chunk,
-					    (size_t)k < outmax - out->len ?
-					    (size_t)k : outmax - out->len);
-				continue;
-			}
-			if (k <= 0) {
-				struct errpipe *x = &ep[pidx[i]];
-
-				if (x->part.len > 0)
-					emit_line(&st[pidx[i]], x->part.s,
-					    x->part.len);
-				close(x->fd);
-				x->fd = -1;
-				continue;
-			}
-			err_input(&st[pidx[i]], &ep[pidx[i]], chunk,
-			    (size_t)k);
-		}
+	if (R.outr >= 0)
+		close(R.outr);
+	/* after a failure, every stage started is killed at once */
+	if (reap(R.pid, st, n, r == -1 ? now_ms() : R.deadline) == -1 &&
+	    r == 0) {
+		r = -1;
+		save = ETIMEDOUT;
 	}
-	for (i = 0; i < n; i++) {
-		if (ep[i].fd >= 0)
-			close(ep[i].fd);
-		buf_free(&ep[i].part);
-	}
-	if (o[0] >= 0)
-		close(o[0]);
-	posix_spawnattr_destroy(&attr);
-	if (timedout)
-		deadline = now_ms();
-	if (reap(pid, st, n, deadline) == -1 || timedout) {
-		errno = save != 0 ? save : ETIMEDOUT;
-		return -1;
-	}
-	return 0;
-
-fail:
-	save = errno;
-	if (in != infd && in >= 0)
-		close(in);
-	if (p[0] >= 0) {
-		close(p[0]);
-		close(p[1]);
-	}
-	if (e1 >= 0)
-		close(e1);
-	for (i = 0; i < n; i++) {
-		if (ep[i].fd >= 0)
-			close(ep[i].fd);
-		buf_free(&ep[i].part);
-		if (pid[i] > 0)
-			kill(pid[i], SIGKILL);
-	}
-	if (o[0] >= 0)
-		close(o[0]);
-	if (o[1] >= 0)
-		close(o[1]);
-	posix_spawnattr_destroy(&attr);
-	(void)reap(pid, st, n, now_ms());
 	errno = save;
-	return -1;
+	return r;
 }
 
 void

@@ -5,7 +5,8 @@
  * filter that fails says why there, as an SMTP reply).
  *
  * Every line a stage writes on stderr is passed on to our own stderr (the
- * log), whole lines, one write(2) each, capped at LOG_LINE_MAX.
+ * log), whole lines, one write(2) each, cut at LOG_LINE_MAX (the rest of
+ * a longer line is dropped, so a stage's reply stays its last line).
  *
  * Return convention: 0 when every stage was started and has been waited
  * for (each stage's status then says how it ended), -1 with errno on a
@@ -34,8 +35,8 @@ struct pipeline_stage {
  * Run n stages with envp.  The first reads infd; the last writes outfd,
  * or, when outfd is -1, its stdout is read into out (at most outmax
  * bytes; more is read and dropped).  timeout_ms < 0: no limit.
- * SIGPIPE and the other signals smtp-recv changes are reset to their
- * defaults in the stages.
+ * SIGPIPE, SIGXFSZ and the other signals smtp-recv changes are reset to
+ * their defaults in the stages.
  */
 int	pipeline_run(struct pipeline_stage *, size_t n, char *const envp[],
 	    int infd, int outfd, struct buf *out, size_t outmax,
