@@ -1,0 +1,188 @@
+/* queue_inject: the program queue-inject, in-process (queue.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/control.h"
+#include "base/log.h"
+#include "queue/queue.h"
+
+/* ---- queue-inject ------------------------------------------------- */
+
+/* Log the failure and set the reply; returns code. */
+static int
+inject_fail(struct buf *reply, int code, const char *text, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_FATAL, fmt, ap);
+	va_end(ap);
+	(void)buf_set(reply, text, strlen(text));
+	return code;
+}
+
+/* queue-maxsize, else smtp-maxsize, else 50 MiB; 0 is no limit. */
+static int
+inject_max(size_t *max, const char **name)
+{
+	unsigned long v = QUEUE_DEFAULT_MAXSIZE;
+	int r;
+
+	*name = "queue-maxsize";
+	if ((r = control_ulong(*name, &v, 0, (unsigned long)SIZE_MAX)) == 0) {
+		*name = "smtp-maxsize";
+		r = control_ulong(*name, &v, 0, (unsigned long)SIZE_MAX);
+	}
+	*max = r == 1 ? (size_t)v : QUEUE_DEFAULT_MAXSIZE;
+	return r;
+}
+
+/* The option argument of argv[*i] ("-fX" or "-f X"), or NULL. */
+static const char *
+inject_optarg(int argc, char *const argv[], int *i)
+{
+	if (argv[*i][2] != '\0')
+		return argv[*i] + 2;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+int
+queue_inject_run(int argc, char *const argv[], int fd, const void *mem,
+    size_t len, struct buf *id_r, struct buf *reply)
+{
+	struct queue_env env;
+	struct queue_inject inj;
+	struct queue q;
+	const char *sender = NULL, *why, *arg, *name;
+	const char **opts = NULL;
+	size_t max, nopt = 0, j;
+	int i, code = 0, r;
+	char opt;
+
+	queue_env_init(&env);
+	if ((opts = calloc((size_t)argc + 1, sizeof(*opts))) == NULL) {
+		code = inject_fail(reply, EXIT_TEMP, "451 4.3.0 out of memory",
+		    "out of memory");
+		goto out;
+	}
+	/* options first, as getopt(3) takes "f:o:", then "--" or not */
+	for (i = 1; i < argc; i++) {
+		opt = argv[i][0] == '-' ? argv[i][1] : '\0';
+		if (opt == '\0')
+			break;
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if ((opt != 'f' && opt != 'o') ||
+		    (arg = inject_optarg(argc, argv, &i)) == NULL) {
+			code = QUEUE_INJECT_USAGE;
+			goto out;
+		}
+		if (opt == 'f')
+			sender = arg;
+		else
+			opts[nopt++] = arg;
+	}
+	if (sender == NULL || i >= argc) {
+		code = QUEUE_INJECT_USAGE;
+		goto out;
+	}
+	if (queue_env_sender(&env, sender) == -1) {
+		code = inject_fail(reply, EXIT_TEMP, "451 4.3.0 out of memory",
+		    "out of memory");
+		goto out;
+	}
+	for (; i < argc; i++)
+		if (queue_env_rcpt(&env, argv[i]) == -1) {
+			if (errno == E2BIG)
+				code = inject_fail(reply, EXIT_PERM,
+				    "552 5.5.3 too many recipients",
+				    "more than %d recipients", QUEUE_RCPT_MAX);
+			else
+				code = inject_fail(reply, EXIT_TEMP,
+				    "451 4.3.0 out of memory", "out of memory");
+			goto out;
+		}
+	/* per-recipient options name recipients: after them */
+	for (j = 0; j < nopt; j++)
+		if (queue_env_option(&env, opts[j], &why) == -1) {
+			if (why == NULL)
+				code = inject_fail(reply, EXIT_TEMP,
+				    "451 4.3.0 out of memory", "out of memory");
+			else
+				code = inject_fail(reply, EXIT_PERM,
+				    "501 5.5.4 invalid parameter",
+				    "bad option %s: %s", opts[j], why);
+			goto out;
+		}
+	if (queue_env_check(&env, &why) == -1) {
+		code = inject_fail(reply, EXIT_PERM,
+		    "553 5.1.3 bad address syntax", "%s", why);
+		goto out;
+	}
+	if ((r = inject_max(&max, &name)) == -1) {
+		code = inject_fail(reply, EXIT_TEMP,
+		    "451 4.3.5 system incorrectly configured",
+		    "bad control file %s/%s: %s", control_dir(), name,
+		    strerror(errno));
+		goto out;
+	}
+	if (queue_open(&q, NULL) == -1) {
+		if (errno == ENOENT)
+			code = inject_fail(reply, EXIT_TEMP,
+			    "451 4.3.0 queue unavailable",
+			    "queue %s has no tmp/, mess/ and env/: "
+			    "run queue init", queue_dir());
+		else
+			code = inject_fail(reply, EXIT_TEMP,
+			    "451 4.3.0 queue unavailable",
+			    "unable to open queue %s: %s", queue_dir(),
+			    strerror(errno));
+		goto out;
+	}
+	if (queue_inject_begin(&q, &env, max, &inj) == -1) {
+		code = inject_fail(reply, EXIT_TEMP,
+		    "451 4.3.0 queue unavailable",
+		    "unable to create a file in %s/tmp: %s", q.dir,
+		    strerror(errno));
+		goto close;
+	}
+	if ((fd != -1 ? queue_inject_fd(&inj, fd) :
+	    queue_inject_write(&inj, mem, len)) == -1) {
+		int save = errno;
+
+		queue_inject_abort(&inj);
+		if (save == EFBIG)
+			/* RFC 1870 6.2, RFC 3463 X.3.4 */
+			code = inject_fail(reply, EXIT_PERM,
+			    "552 5.3.4 message too big",
+			    "message larger than %zu bytes", max);
+		else
+			code = inject_fail(reply, EXIT_TEMP,
+			    "451 4.3.0 queue unavailable",
+			    "unable to write the message to %s/tmp: %s",
+			    q.dir, strerror(save));
+		goto close;
+	}
+	if (queue_inject_commit(&inj, id_r) == -1) {
+		code = inject_fail(reply, EXIT_TEMP,
+		    "451 4.3.0 queue unavailable",
+		    "unable to queue the message in %s: %s", q.dir,
+		    strerror(errno));
+		goto close;
+	}
+	log_info("%s queued from=<%s> rcpts=%zu size=%zu", id_r->s, sender,
+	    env.nrcpt, inj.size);
+close:
+	queue_close(&q);
+out:
+	queue_env_free(&env);
+	free(opts);
+	return code;
+}
