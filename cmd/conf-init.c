@@ -293,8 +293,11 @@ main(int argc, char **argv)
 		die_nomem();
 	put("me", &b, 0644);
 	buf_reset(&b);
+	/* the host name is local too: smtp-recv takes "postmaster" as
+	 * postmaster@me (RFC 5321 4.5.1), and that must be delivered */
 	if (buf_printf(&b, "# local domains, one per line\n%s\n", domain) ==
-	    -1)
+	    -1 || (ascii_casecmp(host.s, domain) != 0 &&
+	    buf_printf(&b, "%s\n", host.s) == -1))
 		die_nomem();
 	put("domains", &b, 0644);
 	buf_reset(&b);
@@ -310,13 +313,17 @@ main(int argc, char **argv)
 			die_nomem();
 	put("recipients", &b, 0644);
 	buf_reset(&b);
-	/* RFC 5321 4.5.1: postmaster; RFC 2142: abuse */
-	if (buf_printf(&b, "# address target, target, ...\n"
-	    "postmaster@%s %s@%s\nabuse@%s %s@%s\n", domain, first, domain,
-	    domain, first, domain) == -1)
+	/* RFC 5321 4.5.1: postmaster, at the domain and at the host name;
+	 * RFC 2142: abuse.  Without accounts postmaster@domain is the
+	 * account postmaster itself. */
+	if (buf_puts(&b, "# address target, target, ...\n") == -1 ||
+	    (argc > 1 && buf_printf(&b, "postmaster@%s %s@%s\n"
+	    "abuse@%s %s@%s\n", domain, first, domain, domain, first,
+	    domain) == -1) ||
+	    (ascii_casecmp(host.s, domain) != 0 &&
+	    buf_printf(&b, "postmaster@%s %s@%s\n", host.s, first,
+	    domain) == -1))
 		die_nomem();
-	if (argc == 1)
-		buf_reset(&b);
 	put("aliases", &b, 0644);
 	buf_reset(&b);
 	if (buf_puts(&b, "+\n") == -1)

@@ -54,6 +54,9 @@ const char *const sd_replies[RP_NREPLIES] = {
 	[RP_TEMP] =	"451 4.3.0 temporary failure, try again later",
 	[RP_LOOKUP_FAIL] =
 	    "451 4.3.0 recipient lookup failed, try again later",
+	/* RFC 5321 4.5.1: postmaster must be delivered; until it is set up */
+	[RP_NO_POSTMASTER] =
+	    "451 4.3.5 postmaster is not configured here, try again later",
 	/* RFC 5321 4.5.3.1.4 */
 	[RP_LINE_LONG] =	"500 5.5.2 line too long",
 	/* RFC 5321 2.3.8: commands end in CRLF */

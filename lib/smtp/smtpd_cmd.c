@@ -277,14 +277,22 @@ cmd_rcpt(struct smtpd *s, char *arg)
 		goto done;
 	}
 	if (path.flags & ADDR_P_PM) {
-		/* RFC 5321 4.5.1: always accepted, for our host name */
+		/* RFC 5321 4.5.1: "postmaster" is postmaster@ our host name,
+		 * and must reach a mailbox: accepted only when the tables
+		 * deliver it (conf-init makes the alias), never held */
 		buf_reset(&addr);
 		if (buf_printf(&addr, "postmaster@%s",
 		    s->conf->hostname) == -1) {
 			sd_nomem(s);
 			goto done;
 		}
-		r = ROUTE_LOCAL;
+		if ((r = route_classify(addr.s)) != ROUTE_LOCAL && r != -1) {
+			log_warn("%s rcpt-refused rcpt=<%s> reply=451 "
+			    "postmaster is not a local address (aliases)",
+			    s->sid, addr.s);
+			sd_reply(s, RP_NO_POSTMASTER);
+			goto done;
+		}
 	} else
 		r = route_classify(addr.s);
 	if (r == -1) {
