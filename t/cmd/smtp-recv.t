@@ -13,7 +13,11 @@ mkdir -p "$conf/tls" "$QI" "$T/sbin" "$T/fake"
 export POSTERN_CONF="$conf" POSTERN_QUEUE="$Q" TMPDIR="$T"
 unset RELAYCLIENT TCPREMOTEIP TCPREMOTEHOST TCPREMOTEPORT SMTP_HELO
 echo mx.example.test >"$conf/me"
-printf 'example.test 1\nexample.org 1\n' | cdb -c -m "$conf/domains.cdb" -
+printf 'example.test 1\nexample.org 1\nmx.example.test 1\n' |
+	cdb -c -m "$conf/domains.cdb" -
+# RFC 5321 4.5.1: postmaster@me is delivered (conf-init makes the alias)
+printf 'postmaster@mx.example.test alice@example.test\n' |
+	cdb -c -m "$conf/aliases.cdb" -
 printf 'alice@example.test alice\nbob@example.test bob\n@example.org catch\n' |
 	cdb -c -m "$conf/recipients.cdb" -
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
