@@ -47,6 +47,8 @@ const char *const sd_replies[RP_NREPLIES] = {
 	[RP_TIMEOUT] =	"421 4.4.2 %s timeout, closing connection",
 	[RP_SESSION_TIME] =
 	    "421 4.4.2 %s session time limit, closing connection",
+	[RP_TOO_MANY_CMDS] =
+	    "421 4.7.0 %s too many commands, closing connection",
 	[RP_TOO_MANY_ERRORS] =
 	    "421 4.7.0 %s too many errors, closing connection",
 	[RP_CONFIG] =	"421 4.3.5 %s configuration error, closing connection",
@@ -253,6 +255,7 @@ sd_txn_reset(struct smtpd *s)
 	}
 	s->nrcpt = 0;
 	s->in_mail = 0;
+	s->txn_rcpts = s->txn_other = 0;
 	buf_reset(&s->from);
 	esmtp_mail_free(&s->mp);
 	memset(&s->mp, 0, sizeof(s->mp));
@@ -373,6 +376,14 @@ smtpd_serve(const struct smtpd_conf *c, int rfd, int wfd)
 					    strerror(errno));
 				break;
 			}
+		} else if (++s->ncmds > c->maxcommands) {
+			/* smtp-maxcommands: no session goes on for ever */
+			sd_reply(s, RP_TOO_MANY_CMDS, c->hostname);
+			(void)sd_flush(s);
+			log_info("%s end reason=too-many-commands msgs=%u",
+			    s->sid, s->nmsg);
+			s->exitcode = EXIT_PERM;
+			break;
 		} else
 			done = sd_command(s);
 		if (s->nomem) {

@@ -30,12 +30,16 @@
 /* RFC 2920 and 5321 4.5.3.1.10: SMTP_RCPT in the filters' environment
  * is cut, at a recipient, past this many bytes (Linux MAX_ARG_STRLEN). */
 #define SMTPD_RCPTENV_MAX	100000
+/* Commands of one transaction other than RCPT and BDAT (NOOP, VRFY,
+ * HELP, ...) between MAIL and its end; past it 421. */
+#define SMTPD_TXN_OTHER_MAX	100
 
 struct smtpd_conf {
 	char		*hostname;	/* control file "me" */
 	unsigned long	 maxsize;	/* smtp-maxsize, 0: no limit */
 	unsigned long	 maxrcpt;	/* smtp-maxrcpt */
 	unsigned long	 maxerrors;	/* smtp-maxerrors */
+	unsigned long	 maxcommands;	/* smtp-maxcommands */
 	int		 timeout_ms;	/* smtp-timeout */
 	int		 data_timeout_ms;	/* smtp-data-timeout */
 	long		 session_timeout_ms;	/* smtp-session-... */

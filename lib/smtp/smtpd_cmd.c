@@ -251,6 +251,10 @@ cmd_rcpt(struct smtpd *s, char *arg)
 	memset(&rp, 0, sizeof(rp));
 	if (!s->in_mail)
 		return sd_cerror(s, RP_NEED_MAIL), 0;
+	/* RFC 5321 4.5.3.1.8, 4.5.3.1.10: every RCPT command counts toward
+	 * smtp-maxrcpt, duplicates and refused ones too; 452, not an error */
+	if (++s->txn_rcpts > s->conf->maxrcpt)
+		return sd_reply(s, RP_TOO_MANY_RCPT), 0;
 	if ((p = path_start(arg, "TO:")) == NULL)
 		return sd_cerror(s, RP_ARG_SYNTAX), 0;
 	if (addr_smtp_path(&path, p, strlen(p), ADDR_SMTP_PM |
@@ -269,11 +273,6 @@ cmd_rcpt(struct smtpd *s, char *arg)
 	p += path.params;
 	if ((e = esmtp_rcpt_params(p, allowed(s), &rp, &bad)) != ESMTP_OK) {
 		param_error(s, e, bad);
-		goto done;
-	}
-	/* RFC 5321 4.5.3.1.10 (and 4.5.3.1.8): 452, not an error */
-	if (s->nrcpt >= s->conf->maxrcpt) {
-		sd_reply(s, RP_TOO_MANY_RCPT);
 		goto done;
 	}
 	if (path.flags & ADDR_P_PM) {
@@ -696,5 +695,14 @@ sd_command(struct smtpd *s)
 	for (e = l + n; e > arg && (e[-1] == ' ' || e[-1] == '\t'); e--)
 		;
 	*e = '\0';
+	/* the other commands of a transaction are bounded too */
+	if (s->in_mail && c->fn != cmd_rcpt && c->fn != cmd_bdat &&
+	    ++s->txn_other > SMTPD_TXN_OTHER_MAX) {
+		sd_reply(s, RP_TOO_MANY_CMDS, s->conf->hostname);
+		log_info("%s end reason=too-many-commands msgs=%u", s->sid,
+		    s->nmsg);
+		s->exitcode = EXIT_PERM;
+		return 1;
+	}
 	return c->fn(s, arg);
 }

@@ -140,7 +140,9 @@ smtpd_conf_load(struct smtpd_conf *c, const char **bad_r)
 	    conf_ulong("smtp-maxrcpt", &c->maxrcpt, 1000, 1, QUEUE_RCPT_MAX,
 	    bad_r) == -1 ||
 	    conf_ulong("smtp-maxerrors", &c->maxerrors, 20, 1, 1000000,
-	    bad_r) == -1)
+	    bad_r) == -1 ||
+	    conf_ulong("smtp-maxcommands", &c->maxcommands, 100000, 1,
+	    10000000, bad_r) == -1)
 		goto fail;
 	if (conf_ulong("smtp-timeout", &v, 300, 1, 86400, bad_r) == -1)
 		goto fail;

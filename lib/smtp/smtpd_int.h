@@ -41,6 +41,7 @@ enum reply_id {
 	RP_TIMEOUT,
 	RP_SESSION_TIME,
 	RP_TOO_MANY_ERRORS,
+	RP_TOO_MANY_CMDS,
 	RP_CONFIG,
 	RP_NOMEM,
 	RP_TEMP,
@@ -105,6 +106,7 @@ struct smtpd {
 	char		 sid[40];
 	unsigned	 nmsg;
 	unsigned long	 errors;
+	unsigned long	 ncmds;		/* commands in the session */
 	const char	*spooldir;
 	const char	*authuser;	/* AUTH (later): NULL */
 	/* session */
@@ -112,6 +114,8 @@ struct smtpd {
 	struct buf	 helo;		/* empty: no HELO/EHLO yet */
 	/* transaction */
 	int		 in_mail;
+	unsigned long	 txn_rcpts;	/* RCPT commands, every one */
+	unsigned long	 txn_other;	/* other commands since MAIL */
 	struct buf	 from;
 	struct esmtp_mail mp;
 	struct rcpt	*rcpts;

@@ -825,6 +825,7 @@ fuzz_session(const uint8_t *data, size_t size)
 	c.maxsize = maxsizes[(x >> 1) & 3];
 	c.maxrcpt = maxrcpts[(x >> 3) & 3];
 	c.maxerrors = x & 0x20 ? 3 : 20;
+	c.maxcommands = 100000;
 	c.timeout_ms = 1000;
 	c.data_timeout_ms = 1000;
 	c.session_timeout_ms = 0;	/* alarm(2) would stop libFuzzer's */

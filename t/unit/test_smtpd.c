@@ -445,7 +445,7 @@ setup(void)
 	setenv("POSTERN_CONF", dir, 1);
 	ck_assert_int_eq(buf_printf(&p, "%s/domains", dir), 0);
 	f = fopen(p.s, "w");
-	fputs("example.test 1\n", f);
+	fputs("example.test 1\nmx.example.test 1\n", f);
 	fclose(f);
 	ck_assert_int_eq(buf_printf(&q, "%s/domains.cdb", dir), 0);
 	ck_assert(cdbtab_compile(p.s, q.s, CDBTAB_LOWER, 0644, &ln) >= 0);
@@ -456,6 +456,15 @@ setup(void)
 	fputs("alice@example.test alice\nbob@example.test bob\n", f);
 	fclose(f);
 	ck_assert_int_eq(buf_printf(&q, "%s/recipients.cdb", dir), 0);
+	ck_assert(cdbtab_compile(p.s, q.s, CDBTAB_LOWER, 0644, &ln) >= 0);
+	/* RFC 5321 4.5.1: postmaster@me is delivered */
+	buf_reset(&p);
+	buf_reset(&q);
+	ck_assert_int_eq(buf_printf(&p, "%s/aliases", dir), 0);
+	f = fopen(p.s, "w");
+	fputs("postmaster@mx.example.test alice@example.test\n", f);
+	fclose(f);
+	ck_assert_int_eq(buf_printf(&q, "%s/aliases.cdb", dir), 0);
 	ck_assert(cdbtab_compile(p.s, q.s, CDBTAB_LOWER, 0644, &ln) >= 0);
 	/* a stand-in queue-inject: records argv and the message */
 	buf_reset(&p);
@@ -472,6 +481,7 @@ setup(void)
 	conf.maxsize = 100000;
 	conf.maxrcpt = 5;
 	conf.maxerrors = 10;
+	conf.maxcommands = 200;
 	conf.timeout_ms = 5000;
 	conf.data_timeout_ms = 5000;
 	conf.session_timeout_ms = 60000;
@@ -701,6 +711,59 @@ START_TEST(t_smuggling_session)
 	ck_assert_ptr_null(strstr(strstr(out.s, "550 5.6.11"),
 	    "250 2.1.0"));
 	ck_assert(strstr(out.s, "221 2.0.0") != NULL);
+	buf_free(&out);
+}
+END_TEST
+
+/* issue 9.3: every RCPT counts, and commands are bounded per session and
+ * per transaction */
+START_TEST(t_command_limits)
+{
+	struct buf out = BUF_INIT, in = BUF_INIT;
+	int i;
+
+	/* maxrcpt 5: the same recipient six times, the sixth is refused */
+	ck_assert_int_eq(buf_puts(&in, "HELO c.test\r\nMAIL FROM:<>\r\n"), 0);
+	for (i = 0; i < 6; i++)
+		ck_assert_int_eq(buf_puts(&in,
+		    "RCPT TO:<alice@example.test>\r\n"), 0);
+	ck_assert_int_eq(buf_puts(&in, "QUIT\r\n"), 0);
+	session(in.s, in.len, &out);
+	ck_assert_str_eq(line(&out, 7), "250 2.1.5 recipient OK");
+	ck_assert_str_eq(line(&out, 8), "452 4.5.3 too many recipients");
+	/* a refused recipient counts too; a new transaction starts again */
+	buf_reset(&in);
+	ck_assert_int_eq(buf_puts(&in, "HELO c.test\r\nMAIL FROM:<>\r\n"), 0);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(buf_puts(&in,
+		    "RCPT TO:<nobody@example.test>\r\n"), 0);
+	ck_assert_int_eq(buf_puts(&in, "RCPT TO:<alice@example.test>\r\n"
+	    "RSET\r\nMAIL FROM:<>\r\nRCPT TO:<alice@example.test>\r\n"
+	    "QUIT\r\n"), 0);
+	session(in.s, in.len, &out);
+	ck_assert_str_eq(line(&out, 7), "550 5.1.1 no such user here");
+	ck_assert_str_eq(line(&out, 8), "452 4.5.3 too many recipients");
+	ck_assert_str_eq(line(&out, 11), "250 2.1.5 recipient OK");
+	/* smtp-maxcommands per session: 421, exit 100 */
+	conf.maxcommands = 4;
+	ck_assert_int_eq(session("NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n"
+	    "NOOP\r\n", 36, &out), 100);
+	ck_assert_str_eq(line(&out, 4), "250 2.0.0 OK");
+	ck_assert_str_eq(line(&out, 5),
+	    "421 4.7.0 mx.example.test too many commands, closing connection");
+	ck_assert_str_eq(line(&out, 6), "");
+	conf.maxcommands = 200;
+	/* SMTPD_TXN_OTHER_MAX other commands in one transaction */
+	buf_reset(&in);
+	ck_assert_int_eq(buf_puts(&in, "HELO c.test\r\nMAIL FROM:<>\r\n"), 0);
+	for (i = 0; i < SMTPD_TXN_OTHER_MAX + 5; i++)
+		ck_assert_int_eq(buf_puts(&in, "NOOP\r\n"), 0);
+	ck_assert_int_eq(session(in.s, in.len, &out), 100);
+	ck_assert_str_eq(line(&out, 2 + SMTPD_TXN_OTHER_MAX),
+	    "250 2.0.0 OK");
+	ck_assert_str_eq(line(&out, 3 + SMTPD_TXN_OTHER_MAX),
+	    "421 4.7.0 mx.example.test too many commands, closing connection");
+	buf_free(&in);
 	buf_free(&out);
 }
 END_TEST
@@ -984,6 +1047,7 @@ smtpd_suite(void)
 	tcase_add_test(ts, t_pipelined_after_dot);
 	tcase_add_test(ts, t_smuggling_session);
 	tcase_add_test(ts, t_limits);
+	tcase_add_test(ts, t_command_limits);
 	tcase_add_test(ts, t_size);
 	tcase_add_test(ts, t_bdat);
 	tcase_add_test(ts, t_smtputf8);
