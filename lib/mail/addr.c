@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "mail/addr.h"
 #include "mail/codec.h"
 #include "mail/msg.h"
@@ -554,7 +555,7 @@ list_add(struct ctx *c, int has_name, const char *grp, unsigned flags)
 {
 	struct addr_list *l = c->l;
 	struct addr *a;
-	size_t i, ncap;
+	size_t i;
 	int q;
 	void *p;
 
@@ -583,13 +584,10 @@ list_add(struct ctx *c, int has_name, const char *grp, unsigned flags)
 		if (c->name.len == 0)
 			has_name = 0;
 	}
-	if (l->n == l->cap) {
-		ncap = l->cap == 0 ? 8 : l->cap * 2;
-		if ((p = reallocarray(l->v, ncap, sizeof(*l->v))) == NULL)
-			return nomem(&c->x);
-		l->v = p;
-		l->cap = ncap;
-	}
+	if ((p = array_ready(l->v, &l->cap, l->n + 1, sizeof(*l->v))) ==
+	    NULL)
+		return nomem(&c->x);
+	l->v = p;
 	a = &l->v[l->n];
 	memset(a, 0, sizeof(*a));
 	a->local = dupmem(c->tmp.s, c->tmp.len);
@@ -727,7 +725,6 @@ group(struct ctx *c)
 	struct lx *x = &c->x;
 	struct addr_list *l = c->l;
 	const char *grp;
-	size_t ncap;
 	void *p;
 
 	collapse(&c->name);
@@ -738,13 +735,10 @@ group(struct ctx *c)
 		errno = E2BIG;
 		return -1;
 	}
-	if (l->ngroups == l->gcap) {
-		ncap = l->gcap == 0 ? 4 : l->gcap * 2;
-		if ((p = reallocarray(l->groups, ncap, sizeof(char *))) == NULL)
-			return nomem(x);
-		l->groups = p;
-		l->gcap = ncap;
-	}
+	if ((p = array_ready(l->groups, &l->gcap, l->ngroups + 1,
+	    sizeof(char *))) == NULL)
+		return nomem(x);
+	l->groups = p;
 	if ((l->groups[l->ngroups] = dupmem(c->name.s, c->name.len)) == NULL)
 		return nomem(x);
 	grp = l->groups[l->ngroups++];
@@ -1249,7 +1243,7 @@ msgid(struct ctx *c, struct addr_msgids *m)
 	struct lx *x = &c->x;
 	struct words w;
 	unsigned flags = 0;
-	size_t open = x->i, ncap;
+	size_t open = x->i;
 	char *id;
 	void *p;
 
@@ -1278,13 +1272,10 @@ msgid(struct ctx *c, struct addr_msgids *m)
 		errno = E2BIG;
 		return -1;
 	}
-	if (m->n == m->cap) {
-		ncap = m->cap == 0 ? 4 : m->cap * 2;
-		if ((p = reallocarray(m->v, ncap, sizeof(char *))) == NULL)
-			return nomem(x);
-		m->v = p;
-		m->cap = ncap;
-	}
+	if ((p = array_ready(m->v, &m->cap, m->n + 1, sizeof(char *))) ==
+	    NULL)
+		return nomem(x);
+	m->v = p;
 	if ((id = dupmem(c->tmp.s, c->tmp.len)) == NULL)
 		return nomem(x);
 	m->v[m->n++] = id;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "mail/codec.h"
 #include "mail/mime.h"
 #include "mail/msg.h"
@@ -631,15 +632,10 @@ static int
 push(struct pending **st, size_t *n, size_t *cap, const struct pending *e)
 {
 	struct pending *p;
-	size_t c;
 
-	if (*n == *cap) {
-		c = *cap == 0 ? 16 : *cap * 2;
-		if ((p = reallocarray(*st, c, sizeof(*p))) == NULL)
-			return -1;
-		*st = p;
-		*cap = c;
-	}
+	if ((p = array_ready(*st, cap, *n + 1, sizeof(*p))) == NULL)
+		return -1;
+	*st = p;
 	(*st)[(*n)++] = *e;
 	return 0;
 }
@@ -769,14 +765,11 @@ mime_parse(struct mime_tree *t, const void *msg, size_t len)
 			errno = E2BIG;
 			goto fail;
 		}
-		if (t->nparts == t->cap) {
-			c = t->cap == 0 ? 8 : t->cap * 2;
-			np = reallocarray(t->parts, c, sizeof(*np));
-			if (np == NULL)
-				goto fail;
-			t->parts = np;
-			t->cap = c;
-		}
+		np = array_ready(t->parts, &t->cap, t->nparts + 1,
+		    sizeof(*np));
+		if (np == NULL)
+			goto fail;
+		t->parts = np;
 		idx = t->nparts;
 		pt = &t->parts[idx];
 		memset(pt, 0, sizeof(*pt));

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "base/control.h"
 #include "base/log.h"
 #include "queue/dsn.h"
@@ -410,14 +411,14 @@ inject_out(void *ctx, const void *p, size_t n)
 
 /* Add a report of recipient i; diag from the error text. */
 static int
-add_report(struct report **v, size_t *n, struct work *w, size_t i,
-    enum dsn_action a, const char *error, const char *target,
+add_report(struct report **v, size_t *n, size_t *cap, struct work *w,
+    size_t i, enum dsn_action a, const char *error, const char *target,
     time_t last, unsigned *flags, unsigned flag)
 {
 	struct report *rp, *nv;
 	const char *text;
 
-	if ((nv = reallocarray(*v, *n + 1, sizeof(**v))) == NULL)
+	if ((nv = array_ready(*v, cap, *n + 1, sizeof(**v))) == NULL)
 		return -1;
 	*v = nv;
 	rp = &nv[*n];
@@ -460,6 +461,7 @@ static int
 send_dsns(struct work *w)
 {
 	struct report *v = NULL;
+	size_t cap = 0;
 	struct dsn_rcpt *dr = NULL;
 	struct queue_rstate_rec *r;
 	struct queue_target *t;
@@ -482,7 +484,7 @@ send_dsns(struct work *w)
 			if (!fail) {
 				r->dsn |= QDSN_FAILED;
 				w->changed = 1;
-			} else if (add_report(&v, &n, w, i, DSN_FAILED,
+			} else if (add_report(&v, &n, &cap, w, i, DSN_FAILED,
 			    r->error, NULL, r->last, &r->dsn,
 			    QDSN_FAILED) == -1)
 				goto out;
@@ -497,20 +499,20 @@ send_dsns(struct work *w)
 			if (!fail) {
 				t->dsn |= QDSN_FAILED;
 				w->changed = 1;
-			} else if (add_report(&v, &n, w, i, DSN_FAILED,
+			} else if (add_report(&v, &n, &cap, w, i, DSN_FAILED,
 			    t->error, t->address, t->last, &t->dsn,
 			    QDSN_FAILED) == -1)
 				goto out;
 		}
 		if (succ && r->state == QR_ROUTED && !(r->dsn & QDSN_SUCCESS)) {
 			if (r->nt > 1) {
-				if (add_report(&v, &n, w, i, DSN_EXPANDED,
+				if (add_report(&v, &n, &cap, w, i, DSN_EXPANDED,
 				    "2.0.0", NULL, w->now, &r->dsn,
 				    QDSN_SUCCESS) == -1)
 					goto out;
 			} else if (r->nt == 1 && !r->t[0].remote &&
 			    r->t[0].state == QT_DONE) {
-				if (add_report(&v, &n, w, i, DSN_DELIVERED,
+				if (add_report(&v, &n, &cap, w, i, DSN_DELIVERED,
 				    "2.0.0", r->t[0].address, r->t[0].last,
 				    &r->dsn, QDSN_SUCCESS) == -1)
 					goto out;
@@ -527,7 +529,7 @@ send_dsns(struct work *w)
 					last = r->t[j].last;
 					break;
 				}
-			if (add_report(&v, &n, w, i, DSN_DELAYED, e, NULL, last,
+			if (add_report(&v, &n, &cap, w, i, DSN_DELAYED, e, NULL, last,
 			    &r->dsn, QDSN_DELAY) == -1)
 				goto out;
 		}

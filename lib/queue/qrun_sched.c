@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "base/fileio.h"
 #include "base/log.h"
 #include "base/rd.h"
@@ -151,7 +152,6 @@ static int
 sched_set(struct sched *s, struct entry *e, time_t next)
 {
 	struct entry **h;
-	size_t cap;
 
 	e->next = next;
 	if (e->busy)
@@ -165,13 +165,10 @@ sched_set(struct sched *s, struct entry *e, time_t next)
 		heap_fix(s, e->hpos);
 		return 0;
 	}
-	if (s->nheap == s->capheap) {
-		cap = s->capheap ? s->capheap * 2 : 1024;
-		if ((h = reallocarray(s->heap, cap, sizeof(*h))) == NULL)
-			return -1;
-		s->heap = h;
-		s->capheap = cap;
-	}
+	if ((h = array_ready(s->heap, &s->capheap, s->nheap + 1,
+	    sizeof(*h))) == NULL)
+		return -1;
+	s->heap = h;
 	e->hpos = s->nheap;
 	s->heap[s->nheap++] = e;
 	heap_fix(s, e->hpos);

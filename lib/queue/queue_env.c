@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/num.h"
 #include "mail/addr.h"
 #include "mail/codec.h"
@@ -80,19 +81,15 @@ int
 queue_env_rcpt(struct queue_env *e, const char *addr)
 {
 	struct queue_rcpt *r;
-	size_t cap;
 
 	if (e->nrcpt >= QUEUE_RCPT_MAX) {
 		errno = E2BIG;
 		return -1;
 	}
-	if (e->nrcpt == e->caprcpt) {
-		cap = e->caprcpt ? e->caprcpt * 2 : 4;
-		if ((r = reallocarray(e->rcpt, cap, sizeof(*r))) == NULL)
-			return -1;
-		e->rcpt = r;
-		e->caprcpt = cap;
-	}
+	if ((r = array_ready(e->rcpt, &e->caprcpt, e->nrcpt + 1,
+	    sizeof(*r))) == NULL)
+		return -1;
+	e->rcpt = r;
 	r = &e->rcpt[e->nrcpt];
 	memset(r, 0, sizeof(*r));
 	if ((r->addr = strdup(addr)) == NULL)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "base/fileio.h"
 #include "queue/qline.h"
 #include "queue/queue.h"
@@ -78,19 +79,15 @@ queue_state_add_target(struct queue_rstate_rec *r, int remote,
     const char *address, const char *account)
 {
 	struct queue_target *t;
-	size_t cap;
 
 	if (r->nt >= 100000) {
 		errno = E2BIG;
 		return -1;
 	}
-	if (r->nt == r->capt) {
-		cap = r->capt ? r->capt * 2 : 2;
-		if ((t = reallocarray(r->t, cap, sizeof(*t))) == NULL)
-			return -1;
-		r->t = t;
-		r->capt = cap;
-	}
+	if ((t = array_ready(r->t, &r->capt, r->nt + 1, sizeof(*t))) ==
+	    NULL)
+		return -1;
+	r->t = t;
 	t = &r->t[r->nt];
 	memset(t, 0, sizeof(*t));
 	t->remote = remote;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/cdbtab.h"
 #include "base/control.h"
 #include "queue/route.h"
@@ -161,7 +162,7 @@ push(struct route_list *l, enum route_kind k, const char *account,
     const char *address, const char *detail)
 {
 	struct route_target *t;
-	size_t i, cap;
+	size_t i;
 
 	/*
 	 * Duplicates are dropped: a remote address once, a local account
@@ -182,13 +183,9 @@ push(struct route_list *l, enum route_kind k, const char *account,
 		errno = E2BIG;
 		return -1;
 	}
-	if (l->n == l->cap) {
-		cap = l->cap ? l->cap * 2 : 4;
-		if ((t = reallocarray(l->v, cap, sizeof(*t))) == NULL)
-			return -1;
-		l->v = t;
-		l->cap = cap;
-	}
+	if ((t = array_ready(l->v, &l->cap, l->n + 1, sizeof(*t))) == NULL)
+		return -1;
+	l->v = t;
 	t = &l->v[l->n];
 	memset(t, 0, sizeof(*t));
 	t->kind = k;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/log.h"
 #include "mail/addr.h"
 #include "net/tls.h"
@@ -312,17 +313,12 @@ cmd_rcpt(struct smtpd *s, char *arg)
 		goto done;
 	}
 	if (!rcpt_known(s, addr.s)) {
-		if (s->nrcpt == s->rcap) {
-			size_t nc = s->rcap ? s->rcap * 2 : 8;
-
-			if ((nr = reallocarray(s->rcpts, nc,
-			    sizeof(*nr))) == NULL) {
-				sd_nomem(s);
-				goto done;
-			}
-			s->rcpts = nr;
-			s->rcap = nc;
+		if ((nr = array_ready(s->rcpts, &s->rcap, s->nrcpt + 1,
+		    sizeof(*nr))) == NULL) {
+			sd_nomem(s);
+			goto done;
 		}
+		s->rcpts = nr;
 		nr = &s->rcpts[s->nrcpt];
 		nr->notify = rp.notify;
 		nr->orcpt = rp.orcpt.len > 0 ? buf_steal(&rp.orcpt) : NULL;
