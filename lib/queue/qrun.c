@@ -34,6 +34,7 @@ static int	send_dsns(struct work *);
 static int	finished(const struct work *);
 static time_t	next_due(const struct work *);
 static int	duplicate(const struct work *, const struct route_target *);
+static void	expire_remote(struct work *, struct queue_target *);
 
 int
 qrun_conf_load(struct qrun_conf *c, const char **bad)
@@ -330,6 +331,26 @@ sysfail:
 	return -1;
 }
 
+/*
+ * A remote target at the end of the message's lifetime.  There is no
+ * remote delivery yet (it comes with remote-deliver), so a remote target
+ * is held, and when the lifetime ends it fails with a DSN like any
+ * recipient that could not be delivered in time: nothing stays queued
+ * silently.  RFC 3463 X.4.7: delivery time expired.
+ */
+static void
+expire_remote(struct work *w, struct queue_target *t)
+{
+	t->state = QT_FAILED;
+	t->last = w->now;
+	if (queue_set_error(&t->error, "4.4.7 no remote delivery here; held "
+	    "for the queue lifetime") == -1)
+		(void)queue_set_error(&t->error, NULL);
+	w->changed = 1;
+	log_info("%s failed remote=<%s> error=4.4.7 held for the queue "
+	    "lifetime", w->m.id, t->address);
+}
+
 /* Everything final (done or failed, DSNs issued): the message can go. */
 static int
 finished(const struct work *w)
@@ -353,7 +374,8 @@ finished(const struct work *w)
 	return 1;
 }
 
-/* When to look again: the earliest retry; QRUN_NEVER for remote only. */
+/* When to look again: the earliest retry, or the end of the lifetime for
+ * a held remote target; QRUN_NEVER when nothing is left. */
 static time_t
 next_due(const struct work *w)
 {
@@ -374,6 +396,8 @@ next_due(const struct work *w)
 				EARLIER(w->now);
 			else if (r->t[j].state == QT_DEFERRED)
 				EARLIER(r->t[j].next);
+			else if (r->t[j].state == QT_REMOTE)
+				EARLIER(w->expire);
 		}
 	}
 	if (w->dsn_pending)
@@ -675,6 +699,8 @@ qrun_message(struct queue *q, const struct qrun_conf *c, const char *id,
 			continue;
 		for (j = 0; j < r->nt && !qrun_stop; j++) {
 			t = &r->t[j];
+			if (t->state == QT_REMOTE && now >= w.expire)
+				expire_remote(&w, t);
 			if (t->remote || !(t->state == QT_PENDING ||
 			    (t->state == QT_DEFERRED && t->next <= now)))
 				continue;
