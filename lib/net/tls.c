@@ -89,8 +89,10 @@ ctx_load(const char *cert, const char *key)
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
 		goto fail;
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
-	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-	/* one connection per process: no session cache to share */
+	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+	    SSL_OP_NO_TICKET);
+	/* one connection per process: no session cache to share, and no
+	 * tickets (TLS 1.2: SSL_OP_NO_TICKET, TLS 1.3: none issued) */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(ctx, 0);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
@@ -307,6 +309,18 @@ tls_read(void *ctx, void *p, size_t n)
 				errno = EPROTO;
 			}
 			return -1;
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+		case SSL_ERROR_SSL:
+			/* OpenSSL 3 reports the same TCP EOF as an error */
+			if (ERR_GET_REASON(ERR_peek_error()) ==
+			    SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+				ERR_clear_error();
+				return 0;
+			}
+			if (wait_io(t, r) == -1)
+				return -1;
+			break;
+#endif
 		default:
 			if (wait_io(t, r) == -1)
 				return -1;
