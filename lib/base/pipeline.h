@@ -8,8 +8,9 @@
  * log), whole lines, one write(2) each, cut at LOG_LINE_MAX (the rest of
  * a longer line is dropped, so a stage's reply stays its last line).
  *
- * Return convention: 0 when every stage was started and has been waited
- * for (each stage's status then says how it ended), -1 with errno on a
+ * Return convention: 0 when every stage that could be started has been
+ * waited for (each stage's status then says how it ended; one that could
+ * not be exec'd has spawn_errno set and code -1), -1 with errno on a
  * system error or when the timeout passed (ETIMEDOUT); in both cases all
  * stages that were started have been killed (on timeout) and reaped.
  */

@@ -92,8 +92,10 @@ tls_file(const char *name, const char *dflt, char **out, const char **bad_r)
 	}
 	r = control_path(&path, r ? b.s : dflt);
 	buf_free(&b);
-	if (r == -1)
+	if (r == -1) {
+		*bad_r = name;
 		return -1;
+	}
 	if (access(path.s, R_OK) == 0)
 		*out = buf_steal(&path);
 	buf_free(&path);
