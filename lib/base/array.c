@@ -1,52 +1,37 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "base/array.h"
 
-int
-array_cap(size_t cap, size_t need, size_t size, size_t *ncap)
+void *
+array_ready(void *v, size_t *cap, size_t need, size_t size)
 {
 	size_t max, c;
+	void *nv;
 
+	if (need == 0)
+		need = 1;	/* array.h: NULL only on failure */
+	if (need <= *cap)
+		return v;
 	if (size == 0) {
 		errno = EINVAL;
-		return -1;
+		return NULL;
 	}
 	max = SIZE_MAX / size;
 	if (need > max) {
 		errno = EOVERFLOW;
-		return -1;
+		return NULL;
 	}
-	if (need <= cap) {
-		*ncap = cap;
-		return 0;
-	}
-	c = cap == 0 ? ARRAY_FIRST : cap;
-	while (c < need)
-		c = c > max / 2 ? max : c * 2;	/* doubling would wrap */
-	*ncap = c > max ? max : c;	/* ARRAY_FIRST > max for huge sizes */
-	return 0;
-}
-
-int
-array_ready(void *vp, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *v, *nv;
-
-	if (need <= *cap)
-		return 0;
-	if (array_cap(*cap, need, size, &ncap) == -1)
-		return -1;
-	/* vp points to a T *, read and written as bytes (no void ** pun) */
-	memcpy(&v, vp, sizeof(v));
-	if ((nv = realloc(v, ncap * size)) == NULL) {
+	c = *cap == 0 ? ARRAY_FIRST : *cap;
+	while (c < need && c <= max / 2)
+		c *= 2;
+	if (c < need || c > max)
+		c = need;	/* doubling would wrap, or ARRAY_FIRST is too many */
+	if ((nv = realloc(v, c * size)) == NULL) {
 		errno = ENOMEM;
-		return -1;
+		return NULL;
 	}
-	memcpy(vp, &nv, sizeof(nv));
-	*cap = ncap;
-	return 0;
+	*cap = c;
+	return nv;
 }

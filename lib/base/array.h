@@ -5,24 +5,21 @@
  * uses the first n; v == NULL with cap == 0 is empty and valid.  The caller
  * keeps v, n and cap in its own struct, and its own limit on n (E2BIG).
  *
- * array_ready makes room for need elements in all (not need more): nothing
- * happens when need <= cap, since an array never shrinks; otherwise v is
- * reallocated to ARRAY_FIRST elements (or cap) doubled until need fits,
- * and at most to the SIZE_MAX / size elements a size_t can count in bytes.
- * Elements from n on are not initialised.  vp is the address of the array
- * pointer (a T ** for a T *v); ARRAY_READY passes it and the size from v
- * itself:
+ * array_ready(v, &cap, need, size) makes room for need elements in all
+ * (not need more).  When cap >= need it returns v as it is: an array never
+ * shrinks.  Otherwise it reallocates v to ARRAY_FIRST elements (or cap)
+ * doubled until need fits, or to need itself where doubling would pass
+ * what a size_t counts in bytes, and sets cap.  Elements from n on are not
+ * initialised.  A need of 0 counts as 1, so that NULL only means failure:
  *
- *	if (ARRAY_READY(l->v, l->cap, l->n + 1) == -1)
+ *	if ((p = array_ready(l->v, &l->cap, l->n + 1, sizeof(*p))) == NULL)
  *		return -1;
- *	l->v[l->n++] = x;
+ *	l->v = p;
  *
- * Return convention: array_ready returns 0 on success and -1 on failure
- * with errno set: ENOMEM, EOVERFLOW when need elements of size would wrap
- * a size_t, EINVAL when size is 0; on failure *vp and *cap are unchanged.
- * array_cap sets *ncap to the capacity array_ready would choose and returns
- * 0, or returns -1 with errno EOVERFLOW or EINVAL as above; it allocates
- * nothing.
+ * Return convention: array_ready returns the array, moved or not, or NULL
+ * with errno set: ENOMEM, EOVERFLOW when need * size would wrap a size_t,
+ * EINVAL when size is 0.  On failure v, its contents and *cap are
+ * unchanged (v is still the caller's to use and free).
  */
 #ifndef POSTERN_ARRAY_H
 #define POSTERN_ARRAY_H
@@ -35,10 +32,6 @@
  */
 #define ARRAY_FIRST	8
 
-int	array_ready(void *, size_t *, size_t, size_t);	/* &v, &cap, need, size */
-int	array_cap(size_t, size_t, size_t, size_t *);	/* cap, need, size */
-
-#define ARRAY_READY(v, cap, need)					\
-	array_ready(&(v), &(cap), (need), sizeof(*(v)))
+void   *array_ready(void *, size_t *, size_t, size_t);	/* v, &cap, need, size */
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/buf.h"
 
 int
@@ -30,24 +31,17 @@ size_mul(size_t a, size_t b, size_t *r)
 int
 buf_ready(struct buf *b, size_t n)
 {
-	size_t need, cap;
+	size_t need;
 	char *p;
 
 	if (size_add(b->len, n, &need) == -1 || size_add(need, 1, &need) == -1)
 		return -1;
 	if (need <= b->cap)
 		return 0;
-	cap = b->cap < 64 ? 64 : b->cap;
-	while (cap < need) {
-		if (size_mul(cap, 2, &cap) == -1) {
-			cap = need;
-			break;
-		}
-	}
-	if ((p = realloc(b->s, cap)) == NULL)
+	/* a byte string starts at 64 bytes, on ARRAY_FIRST's doubling */
+	if ((p = array_ready(b->s, &b->cap, need < 64 ? 64 : need, 1)) == NULL)
 		return -1;
 	b->s = p;
-	b->cap = cap;
 	b->s[b->len] = '\0';	/* buf.h: s[len] is NUL whenever s != NULL */
 	return 0;
 }

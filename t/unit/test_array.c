@@ -1,7 +1,7 @@
 /*
  * test_array: array_ready (base/array.h): the first capacity, doubling,
  * a need past the doubling, the overflow of need * size, and an array
- * left as it was when growth fails.
+ * left as it was when growth fails, a need of 0.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -90,6 +90,23 @@ START_TEST(t_doubling_wraps)
 }
 END_TEST
 
+START_TEST(t_need_zero)
+{
+	size_t cap = 0;
+	char *v;
+
+	/* an empty need still allocates, so that NULL only means failure */
+	ck_assert_ptr_nonnull(v = array_ready(NULL, &cap, 0, 1));
+	ck_assert_uint_eq(cap, ARRAY_FIRST);
+	/* size 0 is a caller's mistake, not a zero-byte array */
+	errno = 0;
+	ck_assert_ptr_null(array_ready(v, &cap, ARRAY_FIRST + 1, 0));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_uint_eq(cap, ARRAY_FIRST);
+	free(v);
+}
+END_TEST
+
 static Suite *
 array_suite(void)
 {
@@ -99,6 +116,7 @@ array_suite(void)
 	tcase_add_test(tc, t_growth);
 	tcase_add_test(tc, t_overflow);
 	tcase_add_test(tc, t_doubling_wraps);
+	tcase_add_test(tc, t_need_zero);
 	suite_add_tcase(s, tc);
 	return s;
 }

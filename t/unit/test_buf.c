@@ -28,7 +28,10 @@ START_TEST(t_growth)
 		ck_assert_int_eq(buf_putc(&b, 'a' + (int)(i % 26)), 0);
 	ck_assert_uint_eq(b.len, 100000);
 	ck_assert_int_eq(b.s[99999], 'a' + 99999 % 26);
-	ck_assert(b.cap > b.len);
+	ck_assert_uint_eq(b.cap, 131072);	/* 64 doubled: 64 << 11 */
+	buf_free(&b);
+	ck_assert_int_eq(buf_putc(&b, 'a'), 0);
+	ck_assert_uint_eq(b.cap, 64);		/* a byte string's first size */
 	buf_free(&b);
 }
 END_TEST

@@ -713,10 +713,13 @@ START_TEST(t_transitions)
 	state_of(id.s, &m);
 	ck_assert_int_eq(m.st.r[0].t[1].next, now + 1000);
 	queue_msg_close(&m);
-	/* unblocked: bob gets it; remote is left, so the message stays */
+	/* unblocked: bob gets it; remote is left, so the message stays,
+	 * until the end of its lifetime (issue 9.7) */
 	ck_assert_int_eq(unlink(p), 0);
 	ck_assert_int_eq(qrun_message(&q, &conf, id.s, now + 1000, &next), 0);
-	ck_assert_int_eq(next, QRUN_NEVER);
+	state_of(id.s, &m);
+	ck_assert_int_eq(next, m.env.time + conf.lifetime);
+	queue_msg_close(&m);
 	ck_assert_uint_eq(mailbox("bob"), 1);
 	state_of(id.s, &m);
 	ck_assert_int_eq(m.st.r[0].t[1].state, QT_DONE);
