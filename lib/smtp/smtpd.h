@@ -49,6 +49,7 @@ struct smtpd_conf {
 	size_t		 nfilters;
 	char		*inject;	/* "queue-inject" */
 	int		 relayclient;	/* RELAYCLIENT is set */
+	int		 bare_lf_reject; /* smtp-bare-lf: reject */
 	/* UCSPI (tcpserver) */
 	char		*remoteip, *remotehost, *remoteport;
 	char		*localip, *localport;

@@ -397,6 +397,7 @@ cmd_data(struct smtpd *s, char *arg)
 	}
 	sd_reply(s, RP_DATA_GO);
 	smtpd_dot_init(&dot);
+	dot.lf_normalize = !s->conf->bare_lf_reject;
 	while (!end) {
 		sd_set_timeout(s, s->conf->data_timeout_ms);
 		buf_reset(&raw);

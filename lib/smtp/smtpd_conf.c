@@ -174,6 +174,17 @@ smtpd_conf_load(struct smtpd_conf *c, const char **bad_r)
 	}
 	if (r == 1 && (c->inject = buf_steal(&b)) == NULL)
 		goto fail;
+	/* smtp-bare-lf: "normalize" (the default: a bare LF in the data is
+	 * stored as CRLF) or "reject" (550 5.6.11, as before) */
+	buf_reset(&b);
+	if ((r = control_line("smtp-bare-lf", &b)) == -1 || (r == 1 &&
+	    strcmp(b.s, "normalize") != 0 && strcmp(b.s, "reject") != 0)) {
+		if (r == 1)
+			errno = EINVAL;
+		*bad_r = "smtp-bare-lf";
+		goto fail;
+	}
+	c->bare_lf_reject = r == 1 && strcmp(b.s, "reject") == 0;
 	c->relayclient = getenv("RELAYCLIENT") != NULL;
 	c->remoteip = env_dup("TCPREMOTEIP");
 	c->remotehost = env_dup("TCPREMOTEHOST");

@@ -17,6 +17,7 @@ smtpd_dot_init(struct smtpd_dot *d)
 	d->state = D_BOL;	/* the DATA command's CRLF came before */
 	d->linelen = 0;
 	d->flags = 0;
+	d->lf_normalize = 0;
 }
 
 static void
@@ -103,10 +104,17 @@ smtpd_dot_feed(struct smtpd_dot *d, const char *p, size_t n,
 		else if (c == '\n') {
 			/* a bare LF ends no line for SMTP: what follows
 			 * is not at a line start, so ".\r\n" after it is
-			 * content (SMTP smuggling) */
-			d->flags |= SMTPD_DOT_BARE_LF;
-			if (buf_putc(out, '\n') == -1)
-				goto nomem;
+			 * content (SMTP smuggling); stored as CRLF when
+			 * normalising (the state stays D_MID either way) */
+			if (d->lf_normalize) {
+				d->flags |= SMTPD_DOT_LF_FIXED;
+				if (buf_put(out, "\r\n", 2) == -1)
+					goto nomem;
+			} else {
+				d->flags |= SMTPD_DOT_BARE_LF;
+				if (buf_putc(out, '\n') == -1)
+					goto nomem;
+			}
 			d->linelen = 0;
 		} else {
 			d->flags |= SMTPD_DOT_NUL;

@@ -6,6 +6,13 @@
  * or with a bare CR around it is content, and flags say that the message
  * had a bare CR or LF, so the caller refuses it (SMTP smuggling).
  *
+ * With lf_normalize (smtp-recv's default, as Postfix's
+ * smtpd_forbid_bare_newline = normalize), a bare LF is stored as CRLF
+ * (SMTPD_DOT_LF_FIXED) instead of being flagged for refusal; it still
+ * starts no line for SMTP, so neither a dot after it is unstuffed nor
+ * LF "." CRLF ends the data: a smuggling attempt stays inside the
+ * message it was sent in.  A bare CR is always flagged.
+ *
  * RFC 5321 4.5.3.1.6: a text line is at most SMTPD_TEXT_MAX octets with
  * its CRLF, not counting the leading dot of transparency (4.5.2), so a
  * 998-octet line that begins with a dot arrives as 999 plus CRLF and is
@@ -31,11 +38,13 @@
 #define SMTPD_DOT_NUL		0x04	/* a NUL byte */
 #define SMTPD_DOT_LONGLINE	0x08	/* a line over SMTPD_TEXT_MAX */
 #define SMTPD_DOT_NOMEM		0x10	/* out could not grow (ENOMEM) */
+#define SMTPD_DOT_LF_FIXED	0x20	/* a bare LF stored as CRLF */
 
 struct smtpd_dot {
 	int		 state;
 	size_t		 linelen;
 	unsigned	 flags;
+	int		 lf_normalize;	/* set after init: see below */
 };
 
 void	smtpd_dot_init(struct smtpd_dot *);

@@ -281,6 +281,8 @@ is "NUL in DATA: refused" "$(rline 16)" "554 5.6.0 NUL byte in message, refused"
 is "NUL in DATA: nothing queued" "$(nmsg)" 0
 
 # --- SMTP smuggling: only CRLF.CRLF ends DATA ------------------------------
+# smtp-bare-lf reject here (t/cmd/smuggling.t runs the default, normalize)
+echo reject >"$conf/smtp-bare-lf"
 for v in 'LF.CRLF:\n.\r\n' 'CRLF.LF:\r\n.\n' 'CR.CR:\r.\r' 'LF.LF:\n.\n' \
     'CR.CRLF:\r.\r\n' 'CRLF.CR:\r\n.\r' 'LF.CR:\n.\r' 'CRLF.CRCRLF:\r\n.\r\r\n'; do
 	name=${v%%:*} seq=${v#*:}
@@ -294,6 +296,7 @@ for v in 'LF.CRLF:\n.\r\n' 'CRLF.LF:\r\n.\n' 'CR.CR:\r.\r' 'LF.LF:\n.\n' \
 		"$(grep -c '^250 2\.1\.0' "$T/r")" 1
 	contains "smuggling $name: session ends with QUIT" "$T/r" '^221 '
 done
+rm -f "$conf/smtp-bare-lf"
 clean
 session 'EHLO c.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\nok\r\n.\r\nMAIL FROM:<b@b.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nok2\r\n.\r\nQUIT\r\n'
 is "two real messages pipelined: two queued" "$(nmsg)" 2

@@ -700,6 +700,7 @@ START_TEST(t_smuggling_session)
 {
 	struct buf out = BUF_INIT;
 
+	conf.bare_lf_reject = 1;	/* smtp-bare-lf reject */
 	ck_assert_int_eq(SESSION("EHLO c.test\r\nMAIL FROM:<a@b.test>\r\n"
 	    "RCPT TO:<alice@example.test>\r\nDATA\r\nhello\n.\r\n"
 	    "MAIL FROM:<evil@b.test>\r\nRCPT TO:<bob@example.test>\r\n"
@@ -711,6 +712,55 @@ START_TEST(t_smuggling_session)
 	ck_assert_ptr_null(strstr(strstr(out.s, "550 5.6.11"),
 	    "250 2.1.0"));
 	ck_assert(strstr(out.s, "221 2.0.0") != NULL);
+	/* the default, normalize: one message, the smuggled commands its
+	 * content with CRLF line ends, and never run */
+	conf.bare_lf_reject = 0;
+	ck_assert_int_eq(SESSION("EHLO c.test\r\nMAIL FROM:<a@b.test>\r\n"
+	    "RCPT TO:<alice@example.test>\r\nDATA\r\nhello\n.\r\n"
+	    "MAIL FROM:<evil@b.test>\r\nRCPT TO:<bob@example.test>\r\n"
+	    "DATA\r\nsmuggled\r\n.\r\nQUIT\r\n", &out), 0);
+	ck_assert_int_eq(nmsgs(), 1);
+	ck_assert(strstr(out.s, "250 2.0.0 OK queued as Q0\r\n221 ") != NULL);
+	ck_assert_ptr_null(strstr(out.s, "550 5.6.11"));
+	ck_assert_ptr_null(strstr(strstr(out.s, "250 2.1.0") + 1,
+	    "250 2.1.0"));	/* one MAIL ran, the first */
+	buf_free(&out);
+}
+END_TEST
+
+/* the decoder's normalisation of bare LF (smtp-bare-lf normalize) */
+START_TEST(t_dot_lf_normalize)
+{
+	struct smtpd_dot d;
+	struct buf out = BUF_INIT;
+	size_t used;
+	int end;
+
+	smtpd_dot_init(&d);
+	d.lf_normalize = 1;
+	/* LF "." CRLF is no end (the dot is content: no line start after
+	 * a bare LF), a dot after CRLF is unstuffed as ever */
+	used = smtpd_dot_feed(&d, "a\n.\r\n..b\nc\r\n.\r\nX", 16, &out,
+	    &end);
+	ck_assert_int_eq(end, 1);
+	ck_assert_uint_eq(used, 15);
+	ck_assert_uint_eq(out.len, 13);
+	ck_assert_int_eq(memcmp(out.s, "a\r\n.\r\n.b\r\nc\r\n", 13), 0);
+	ck_assert_uint_eq(d.flags, SMTPD_DOT_LF_FIXED);
+	/* a bare CR is still flagged */
+	buf_reset(&out);
+	smtpd_dot_init(&d);
+	d.lf_normalize = 1;
+	(void)smtpd_dot_feed(&d, "a\rb\n\r\n.\r\n", 11, &out, &end);
+	ck_assert_int_eq(end, 1);
+	ck_assert(d.flags & SMTPD_DOT_BARE_CR);
+	/* LF "." LF: content, not an end */
+	buf_reset(&out);
+	smtpd_dot_init(&d);
+	d.lf_normalize = 1;
+	used = smtpd_dot_feed(&d, "x\n.\ny", 6, &out, &end);
+	ck_assert_int_eq(end, 0);
+	ck_assert_uint_eq(used, 6);
 	buf_free(&out);
 }
 END_TEST
@@ -1048,6 +1098,7 @@ smtpd_suite(void)
 	tcase_add_test(ts, t_smuggling_session);
 	tcase_add_test(ts, t_limits);
 	tcase_add_test(ts, t_command_limits);
+	tcase_add_test(ts, t_dot_lf_normalize);
 	tcase_add_test(ts, t_size);
 	tcase_add_test(ts, t_bdat);
 	tcase_add_test(ts, t_smtputf8);
