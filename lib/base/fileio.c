@@ -229,7 +229,7 @@ mkdir_p(const char *path, mode_t mode)
 	struct buf p = BUF_INIT;
 	struct stat st;
 	size_t i;
-	int save;
+	int r, save;
 
 	if (*path == '\0') {
 		errno = ENOENT;
@@ -241,8 +241,16 @@ mkdir_p(const char *path, mode_t mode)
 		if (p.s[i] != '/' && p.s[i] != '\0')
 			continue;
 		p.s[i] = '\0';
-		/* an existing name must be a directory, as with mkdir -p */
-		if (mkdir(p.s, mode) == -1 && (errno != EEXIST ||
+		/* an existing name must be a directory, as with mkdir -p;
+		 * a new one is synced into its parent, so that what is
+		 * made inside it later cannot vanish with it */
+		if ((r = mkdir(p.s, mode)) == 0 && fsync_parent(p.s) == -1) {
+			save = errno;
+			buf_free(&p);
+			errno = save;
+			return -1;
+		}
+		if (r == -1 && (errno != EEXIST ||
 		    stat(p.s, &st) == -1 || !S_ISDIR(st.st_mode))) {
 			save = errno;
 			if (save == EEXIST && i < p.len)

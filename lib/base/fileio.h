@@ -72,7 +72,8 @@ int	uniq_name(struct buf *);
 /* The host name made safe for a file name ('/' -> \057, ':' -> \072). */
 const char *safe_hostname(void);
 
-/* mkdir -p with mode for each directory created. */
+/* mkdir -p with mode for each directory created, each synced into its
+ * parent (fsync_parent) once made. */
 int	mkdir_p(const char *, mode_t);
 
 #endif
