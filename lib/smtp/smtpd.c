@@ -4,6 +4,7 @@
  * smtpd_data.c (smtpd_int.h).
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -199,10 +200,10 @@ sess_read(void *ctx, void *p, size_t n)
 	if (sd_flush(s) == -1)
 		return -1;
 	if (s->tls != NULL) {
-		tls_set_timeout(s->tls, s->cur_timeout);
+		tls_set_timeout(s->tls, sd_wait_left(s));
 		return tls_read(s->tls, p, n);
 	}
-	if ((w = rd_wait(s->rfd, s->cur_timeout)) <= 0) {
+	if ((w = rd_wait(s->rfd, sd_wait_left(s))) <= 0) {
 		if (w == 0)
 			errno = ETIMEDOUT;
 		return -1;
@@ -210,20 +211,33 @@ sess_read(void *ctx, void *p, size_t n)
 	return read(s->rfd, p, n);
 }
 
-/* The wait for the next read: ms, but not past the session's end. */
+/*
+ * When the reads of a command line, or of a message's data, must end: an
+ * absolute time, so that a client sending a byte at a time cannot keep a
+ * session for ever by restarting a timeout with each byte (issue 9.9).
+ * Never past the session's end.
+ */
+void
+sd_set_deadline(struct smtpd *s, long at)
+{
+	if (s->deadline >= 0 && at > s->deadline)
+		at = s->deadline;
+	s->wait_deadline = at;
+}
+
+/* ms from now: the whole command line, however it trickles in */
 void
 sd_set_timeout(struct smtpd *s, int ms)
 {
-	long left;
+	sd_set_deadline(s, now_ms() + ms);
+}
 
-	if (s->deadline >= 0) {
-		left = s->deadline - now_ms();
-		if (left < 0)
-			left = 0;
-		if (left < ms)
-			ms = (int)left;
-	}
-	s->cur_timeout = ms;
+int
+sd_wait_left(const struct smtpd *s)
+{
+	long left = s->wait_deadline - now_ms();
+
+	return left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
 
 /* After ETIMEDOUT: say which limit it was, and end the session. */

@@ -42,6 +42,7 @@ struct smtpd_conf {
 	unsigned long	 maxcommands;	/* smtp-maxcommands */
 	int		 timeout_ms;	/* smtp-timeout */
 	int		 data_timeout_ms;	/* smtp-data-timeout */
+	unsigned long	 data_rate;	/* smtp-data-rate, bytes/s; 0 off */
 	long		 session_timeout_ms;	/* smtp-session-... */
 	int		 greeting_delay_ms;	/* smtp-greeting-delay */
 	char		*tls_cert, *tls_key;	/* NULL: no STARTTLS */

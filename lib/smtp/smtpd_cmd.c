@@ -1,11 +1,13 @@
 /* smtpd_cmd: the command table of smtp-recv and one handler per verb. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/array.h"
 #include "base/log.h"
+#include "base/num.h"
 #include "mail/addr.h"
 #include "net/tls.h"
 #include "queue/route.h"
@@ -17,6 +19,7 @@ struct cmd {
 	int		(*fn)(struct smtpd *, char *);
 };
 
+static void	data_deadline(struct smtpd *, long, unsigned long long);
 static int	cmd_ehlo(struct smtpd *, char *);
 static int	cmd_helo(struct smtpd *, char *);
 static int	cmd_mail(struct smtpd *, char *);
@@ -47,6 +50,29 @@ static const struct cmd cmds[] = {
 	{ "HELP",	cmd_help },
 	{ "STARTTLS",	cmd_starttls },
 };
+
+/*
+ * The reads of a message's data end smtp-data-timeout after they began,
+ * plus a second for each smtp-data-rate bytes received: a stalled client
+ * gets the timeout, and one that trickles slower than the rate runs out
+ * of time too (issue 9.9).  got: bytes of this message so far.
+ */
+static void
+data_deadline(struct smtpd *s, long start, unsigned long long got)
+{
+	const struct smtpd_conf *c = s->conf;
+	unsigned long long earned;
+
+	if (c->data_rate == 0) {
+		sd_set_timeout(s, c->data_timeout_ms);	/* per wait, no rate */
+		return;
+	}
+	earned = got / c->data_rate * 1000 +
+	    got % c->data_rate * 1000 / c->data_rate;
+	if (earned > (unsigned long long)LONG_MAX / 2)
+		earned = LONG_MAX / 2;
+	sd_set_deadline(s, start + c->data_timeout_ms + (long)earned);
+}
 
 /* ---- commands ----------------------------------------------------- */
 
@@ -377,7 +403,9 @@ cmd_data(struct smtpd *s, char *arg)
 {
 	struct smtpd_dot dot;
 	struct buf raw = BUF_INIT, dec = BUF_INIT;
+	unsigned long long got = 0;
 	size_t used;
+	long start;
 	int r, end = 0;
 
 	if (!s->in_mail)
@@ -398,10 +426,12 @@ cmd_data(struct smtpd *s, char *arg)
 	sd_reply(s, RP_DATA_GO);
 	smtpd_dot_init(&dot);
 	dot.lf_normalize = !s->conf->bare_lf_reject;
+	start = now_ms();
 	while (!end) {
-		sd_set_timeout(s, s->conf->data_timeout_ms);
+		data_deadline(s, start, got);
 		buf_reset(&raw);
 		r = rd_bytes(&s->rd, &raw, RD_BUFSIZE);
+		got += raw.len;
 		if (r == 0 || (r == -1 && errno != ETIMEDOUT)) {
 			/* the client went away: nothing is queued */
 			log_info("%s end reason=disconnect-in-data msg=%u",
@@ -445,6 +475,7 @@ cmd_bdat(struct smtpd *s, char *arg)
 	char num[24], *p = arg;
 	int last = 0, r, count_err = 1;
 	size_t n = 0;
+	long start;
 
 	while (*p >= '0' && *p <= '9') {
 		if (n > 19)
@@ -490,8 +521,9 @@ cmd_bdat(struct smtpd *s, char *arg)
 	}
 	if (bad == RP_NREPLIES)
 		s->bdat = 1;
+	start = now_ms();
 	for (left = size; left > 0; ) {
-		sd_set_timeout(s, s->conf->data_timeout_ms);
+		data_deadline(s, start, size - left);
 		buf_reset(&chunk);
 		r = rd_bytes(&s->rd, &chunk,
 		    left < RD_BUFSIZE ? (size_t)left : RD_BUFSIZE);
@@ -625,7 +657,7 @@ cmd_starttls(struct smtpd *s, char *arg)
 		rd_discard(&s->rd);
 	}
 	sd_set_timeout(s, s->conf->timeout_ms);
-	tls_set_timeout(t, s->cur_timeout);
+	tls_set_timeout(t, sd_wait_left(s));
 	if (tls_handshake(t, s->rfd, s->wfd) == -1) {
 		if (errno == EPROTO)
 			log_info("%s end reason=tls-handshake error=%s",

@@ -152,6 +152,9 @@ smtpd_conf_load(struct smtpd_conf *c, const char **bad_r)
 	if (conf_ulong("smtp-data-timeout", &v, 600, 1, 86400, bad_r) == -1)
 		goto fail;
 	c->data_timeout_ms = (int)(v * 1000);
+	if (conf_ulong("smtp-data-rate", &c->data_rate, 512, 0, 1UL << 30,
+	    bad_r) == -1)
+		goto fail;
 	if (conf_ulong("smtp-session-timeout", &v, 3600, 0, 604800,
 	    bad_r) == -1)
 		goto fail;

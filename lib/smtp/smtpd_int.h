@@ -98,7 +98,7 @@ struct smtpd {
 	struct buf	 line;
 	struct tls	*tls;
 	int		 tls_ok;	/* STARTTLS can be offered */
-	int		 cur_timeout;	/* ms, for the next wait */
+	long		 wait_deadline;	/* monotonic ms: the read ends */
 	long		 deadline;	/* session end, monotonic ms; -1 */
 	int		 dead;		/* the client cannot be written to */
 	int		 nomem;		/* a buffer could not grow: end */
@@ -140,6 +140,8 @@ void	sd_reply_raw(struct smtpd *, const char *, size_t);
 void	sd_cerror(struct smtpd *, enum reply_id, ...);
 int	sd_flush(struct smtpd *);
 void	sd_set_timeout(struct smtpd *, int ms);
+void	sd_set_deadline(struct smtpd *, long at_ms);
+int	sd_wait_left(const struct smtpd *);	/* ms to the deadline */
 int	sd_timed_out(struct smtpd *);
 void	sd_txn_reset(struct smtpd *);
 int	sd_may_relay(struct smtpd *);
