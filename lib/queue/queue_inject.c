@@ -177,7 +177,9 @@ queue_inject_run(int argc, char *const argv[], int fd, const void *mem,
 		    strerror(errno));
 		goto close;
 	}
-	log_info("%s queued from=<%s> rcpts=%zu size=%zu", id_r->s, sender,
+	/* stored=: the bytes queued, the Received field and the filters'
+	 * fields included; smtp-recv's size= is what the client sent */
+	log_info("%s queued from=<%s> rcpts=%zu stored=%zu", id_r->s, sender,
 	    env.nrcpt, inj.size);
 close:
 	queue_close(&q);

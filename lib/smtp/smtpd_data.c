@@ -211,9 +211,10 @@ sd_log_result(struct smtpd *s, int ok, const char *stage, const char *text)
 	const char *tls = s->tls ? tls_version(s->tls) : "none";
 
 	if (ok)
-		log_info("%s accepted msg=%u qid=%s from=<%s> rcpts=%zu "
-		    "size=%llu tls=%s", s->sid, s->nmsg, text, from,
-		    s->nrcpt, s->msgsize, tls);
+		/* id: the one in our Received field; qid: the queue's */
+		log_info("%s accepted msg=%u qid=%s id=%s.%u from=<%s> "
+		    "rcpts=%zu size=%llu tls=%s", s->sid, s->nmsg, text,
+		    s->sid, s->nmsg, from, s->nrcpt, s->msgsize, tls);
 	else
 		log_info("%s refused msg=%u stage=%s reply=\"%s\" from=<%s> "
 		    "rcpts=%zu size=%llu tls=%s", s->sid, s->nmsg, stage,

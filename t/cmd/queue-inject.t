@@ -30,7 +30,7 @@ exits "queue init" 0 queue init
 id=$(queue-inject -f a@x.test b@example.test <"$T/msg" 2>"$T/err"); rc=$?
 is "inject exits 0" "$rc" 0
 check "prints one queue id" sh -c "printf '%s\n' '$id' | grep -Eqx '[0-9]{10}\.[0-9]{6}\.[0-9]+\.[0-9]+'"
-contains "logs the id" "$T/err" "queue-inject: info: $id queued from=<a@x.test> rcpts=1 size=21"
+contains "logs the id" "$T/err" "queue-inject: info: $id queued from=<a@x.test> rcpts=1 stored=21"
 check "the message is in mess/" test -f "$Q/mess/$id"
 is "tmp/ is empty" "$(count_files "$Q/tmp")" 0
 is "no state yet" "$(count_files "$Q/env")" 0

@@ -122,7 +122,7 @@ is "plain: body ends as sent" "$(tail -c 20 "$T/msg" | od -An -c | tr '\n' ' ' |
 contains "plain: log connect" "$T/log" \
 	'^smtp-recv: info: [0-9a-f.]+ connect ip=192\.0\.2\.7 port=4000 host=client\.example local=-:-$'
 contains "plain: log accepted" "$T/log" \
-	'info: [0-9a-f.]+ accepted msg=1 qid=[0-9.]+ from=<sender@remote\.test> rcpts=1 size=[0-9]+ tls=none$'
+	'info: [0-9a-f.]+ accepted msg=1 qid=[0-9.]+ id=[0-9a-f.]+\.1 from=<sender@remote\.test> rcpts=1 size=[0-9]+ tls=none$'
 contains "plain: log end" "$T/log" 'end reason=quit msgs=1$'
 
 # --- HELO, every other command, sequence errors ---------------------------
