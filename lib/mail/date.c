@@ -21,6 +21,10 @@ static int name_index(const char *, size_t, const char (*)[4], int);
 static int zone(struct dp *, struct date *);
 static int mdays(long long, int);
 static long long floordiv(long long, long long);
+static int date_wday(struct dp *, struct date *);
+static int date_dmy(struct dp *, struct date *);
+static int date_hms(struct dp *, struct date *);
+static int date_value(struct dp *, struct date *);
 
 static const char month_names[12][4] = {"Jan", "Feb", "Mar", "Apr", "May",
     "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -206,14 +210,171 @@ date_civil(long long days, long long *year_r, int *mon_r, int *mday_r)
 	*year_r = yoe + era * 400 + (*mon_r <= 2);
 }
 
+/* [day-of-week ","] (RFC 5322 3.3): 0, or -1 with p->why */
+static int
+date_wday(struct dp *p, struct date *d)
+{
+	size_t start, len;
+	int k;
+
+	/* day-of-week = ([FWS] day-name) / obs-day-of-week, then "," */
+	start = p->i;
+	if ((len = letters(p)) > 0) {
+		if ((k = name_index(p->s + start, len, day_names, 7)) < 0) {
+			bad(p, "bad day name");
+			return -1;
+		}
+		d->wday = k;
+		if ((k = cfws(p)) == -1)
+			return -1;
+		if (k)
+			d->flags |= DATE_F_OBS;
+		if (p->i >= p->n || p->s[p->i] != ',') {
+			bad(p, "expected ',' after the day name");
+			return -1;
+		}
+		p->i++;
+		if (cfws(p) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* day month year, each ended by blanks (RFC 5322 3.3, 4.3) */
+static int
+date_dmy(struct dp *p, struct date *d)
+{
+	size_t start, len, count;
+	int k;
+
+	/* date = day month year; day = ([FWS] 1*2DIGIT FWS) / obs-day */
+	if (!digits(p, &d->mday, &count) || count > 2) {
+		bad(p, "bad day");
+		return -1;
+	}
+	if ((k = cfws(p)) <= 0) {
+		if (k == 0)
+			bad(p, "expected a blank after the day");
+		return -1;
+	}
+	start = p->i;
+	len = letters(p);
+	if ((k = name_index(p->s + start, len, month_names, 12)) < 0) {
+		bad(p, "bad month");
+		return -1;
+	}
+	d->mon = k + 1;
+	if ((k = cfws(p)) <= 0) {
+		if (k == 0)
+			bad(p, "expected a blank after the month");
+		return -1;
+	}
+	/* year = (FWS 4*DIGIT FWS) / obs-year; RFC 5322 4.3 */
+	if (!digits(p, &d->year, &count) || count < 2 || count > 4) {
+		bad(p, "bad year");
+		return -1;
+	}
+	if (count == 2) {
+		d->year += d->year < 50 ? 2000 : 1900;
+		d->flags |= DATE_F_OBS;
+	} else if (count == 3) {
+		d->year += 1900;
+		d->flags |= DATE_F_OBS;
+	}
+	if (d->year < 1900) {
+		bad(p, "year before 1900");
+		return -1;
+	}
+	if ((k = cfws(p)) <= 0) {
+		if (k == 0)
+			bad(p, "expected a blank after the year");
+		return -1;
+	}
+	return 0;
+}
+
+/* hour ":" minute [":" second] and the blank before the zone */
+static int
+date_hms(struct dp *p, struct date *d)
+{
+	size_t count;
+	int k, v;
+
+	/* time-of-day = hour ":" minute [":" second], obs: CFWS around */
+	if (!digits(p, &d->hour, &count) || count != 2) {
+		bad(p, "bad hour");
+		return -1;
+	}
+	if ((k = cfws(p)) == -1)
+		return -1;
+	if (p->i >= p->n || p->s[p->i] != ':') {
+		bad(p, "expected ':'");
+		return -1;
+	}
+	p->i++;
+	if ((v = cfws(p)) == -1)
+		return -1;
+	if (k || v)
+		d->flags |= DATE_F_OBS;
+	if (!digits(p, &d->min, &count) || count != 2) {
+		bad(p, "bad minute");
+		return -1;
+	}
+	if ((k = cfws(p)) == -1)
+		return -1;
+	if (p->i < p->n && p->s[p->i] == ':') {
+		p->i++;
+		if (cfws(p) == -1)
+			return -1;
+		if (!digits(p, &d->sec, &count) || count != 2) {
+			bad(p, "bad second");
+			return -1;
+		}
+		if ((k = cfws(p)) == -1)
+			return -1;
+	}
+	if (k == 0) {
+		bad(p, "expected a blank before the zone");
+		return -1;
+	}
+	return 0;
+}
+
+/* The ranges, the day of the week, and the time as a time_t. */
+static int
+date_value(struct dp *p, struct date *d)
+{
+	long long days, t;
+
+	if (d->mday < 1 || d->mday > mdays(d->year, d->mon)) {
+		bad(p, "day out of range");
+		return -1;
+	}
+	if (d->hour > 23 || d->min > 59 || d->sec > 60) {
+		bad(p, "time out of range");
+		return -1;
+	}
+	days = date_days(d->year, d->mon, d->mday);
+	/* RFC 5322 3.3: the day-of-week MUST be the day implied by the date */
+	if (d->wday >= 0 &&
+	    d->wday != (int)(days + 4 - floordiv(days + 4, 7) * 7))
+		d->flags |= DATE_F_WDAY;
+	t = days * 86400 + d->hour * 3600 + d->min * 60 + d->sec -
+	    (long long)d->zone * 60;
+	if ((long long)(time_t)t != t) {
+		bad(p, "time does not fit time_t");
+		return -1;
+	}
+	d->t = (time_t)t;
+	return 0;
+}
+
 int
 date_parse(const char *s, size_t n, struct date *d, const char **why_r)
 {
 	struct buf u = BUF_INIT;
 	struct dp p = {NULL, 0, 0, NULL};
-	size_t start, len, count;
-	long long days, t;
-	int r = -1, v, k;
+	int r = -1;
 
 	memset(d, 0, sizeof(*d));
 	d->wday = -1;
@@ -228,138 +389,16 @@ date_parse(const char *s, size_t n, struct date *d, const char **why_r)
 		u.len--;
 	p.s = u.s;
 	p.n = u.len;
-
-	if (cfws(&p) == -1)
-		goto out;
-	/* day-of-week = ([FWS] day-name) / obs-day-of-week, then "," */
-	start = p.i;
-	if ((len = letters(&p)) > 0) {
-		if ((k = name_index(p.s + start, len, day_names, 7)) < 0) {
-			bad(&p, "bad day name");
-			goto out;
-		}
-		d->wday = k;
-		if ((k = cfws(&p)) == -1)
-			goto out;
-		if (k)
-			d->flags |= DATE_F_OBS;
-		if (p.i >= p.n || p.s[p.i] != ',') {
-			bad(&p, "expected ',' after the day name");
-			goto out;
-		}
-		p.i++;
-		if (cfws(&p) == -1)
-			goto out;
-	}
-	/* date = day month year; day = ([FWS] 1*2DIGIT FWS) / obs-day */
-	if (!digits(&p, &d->mday, &count) || count > 2) {
-		bad(&p, "bad day");
-		goto out;
-	}
-	if ((k = cfws(&p)) <= 0) {
-		if (k == 0)
-			bad(&p, "expected a blank after the day");
-		goto out;
-	}
-	start = p.i;
-	len = letters(&p);
-	if ((k = name_index(p.s + start, len, month_names, 12)) < 0) {
-		bad(&p, "bad month");
-		goto out;
-	}
-	d->mon = k + 1;
-	if ((k = cfws(&p)) <= 0) {
-		if (k == 0)
-			bad(&p, "expected a blank after the month");
-		goto out;
-	}
-	/* year = (FWS 4*DIGIT FWS) / obs-year; RFC 5322 4.3 */
-	if (!digits(&p, &d->year, &count) || count < 2 || count > 4) {
-		bad(&p, "bad year");
-		goto out;
-	}
-	if (count == 2) {
-		d->year += d->year < 50 ? 2000 : 1900;
-		d->flags |= DATE_F_OBS;
-	} else if (count == 3) {
-		d->year += 1900;
-		d->flags |= DATE_F_OBS;
-	}
-	if (d->year < 1900) {
-		bad(&p, "year before 1900");
-		goto out;
-	}
-	if ((k = cfws(&p)) <= 0) {
-		if (k == 0)
-			bad(&p, "expected a blank after the year");
-		goto out;
-	}
-	/* time-of-day = hour ":" minute [":" second], obs: CFWS around */
-	if (!digits(&p, &d->hour, &count) || count != 2) {
-		bad(&p, "bad hour");
-		goto out;
-	}
-	if ((k = cfws(&p)) == -1)
-		goto out;
-	if (p.i >= p.n || p.s[p.i] != ':') {
-		bad(&p, "expected ':'");
-		goto out;
-	}
-	p.i++;
-	if ((v = cfws(&p)) == -1)
-		goto out;
-	if (k || v)
-		d->flags |= DATE_F_OBS;
-	if (!digits(&p, &d->min, &count) || count != 2) {
-		bad(&p, "bad minute");
-		goto out;
-	}
-	if ((k = cfws(&p)) == -1)
-		goto out;
-	if (p.i < p.n && p.s[p.i] == ':') {
-		p.i++;
-		if (cfws(&p) == -1)
-			goto out;
-		if (!digits(&p, &d->sec, &count) || count != 2) {
-			bad(&p, "bad second");
-			goto out;
-		}
-		if ((k = cfws(&p)) == -1)
-			goto out;
-	}
-	if (k == 0) {
-		bad(&p, "expected a blank before the zone");
-		goto out;
-	}
-	if (zone(&p, d) == -1)
-		goto out;
-	if (cfws(&p) == -1)
+	if (cfws(&p) == -1 || date_wday(&p, d) == -1 ||
+	    date_dmy(&p, d) == -1 || date_hms(&p, d) == -1 ||
+	    zone(&p, d) == -1 || cfws(&p) == -1)
 		goto out;
 	if (p.i < p.n) {
 		bad(&p, "junk after the date");
 		goto out;
 	}
-
-	if (d->mday < 1 || d->mday > mdays(d->year, d->mon)) {
-		bad(&p, "day out of range");
+	if (date_value(&p, d) == -1)
 		goto out;
-	}
-	if (d->hour > 23 || d->min > 59 || d->sec > 60) {
-		bad(&p, "time out of range");
-		goto out;
-	}
-	days = date_days(d->year, d->mon, d->mday);
-	/* RFC 5322 3.3: the day-of-week MUST be the day implied by the date */
-	if (d->wday >= 0 &&
-	    d->wday != (int)(days + 4 - floordiv(days + 4, 7) * 7))
-		d->flags |= DATE_F_WDAY;
-	t = days * 86400 + d->hour * 3600 + d->min * 60 + d->sec -
-	    (long long)d->zone * 60;
-	if ((long long)(time_t)t != t) {
-		bad(&p, "time does not fit time_t");
-		goto out;
-	}
-	d->t = (time_t)t;
 	r = 0;
 out:
 	if (r == -1) {
