@@ -32,6 +32,8 @@ static size_t	skip_cfws(const char *, size_t, size_t);
 static size_t	token_end(const char *, size_t, size_t);
 static char    *lower_dup(const char *, size_t);
 static int	str_dup_buf(char **, const struct buf *, int);
+static int	raw_param(const char *, size_t, size_t *, struct buf *,
+		    struct rawparam *, int, unsigned *);
 static int	join_param(struct mime_param *, const struct buf *,
 		    struct rawparam *, size_t, size_t);
 static int	add_param(struct mime_ct *, const struct buf *,
@@ -296,6 +298,96 @@ used:
 	return 0;
 }
 
+/*
+ * One parameter at s[*ip..n): RFC 2231 7 attribute[*section][*] "="
+ * value (RFC 2045 5.1 token or quoted-string, leniently), the name
+ * lower-cased and the value unquoted into sc, their places in *rp.  1
+ * got it (*ip after it), 0 junk, 2 valid but full (no room for it), -1
+ * ENOMEM.
+ */
+static int
+raw_param(const char *s, size_t n, size_t *ip, struct buf *sc,
+    struct rawparam *rp, int full, unsigned *flags)
+{
+	size_t i = *ip, j, k;
+	long sect;
+	int ext, quoted;
+
+	/* RFC 2231 7: attribute, then "*" section, then "*" */
+	for (j = i; j < n && mime_token_char((unsigned char)s[j]) &&
+	    s[j] != '*' && s[j] != '\'' && s[j] != '%'; j++)
+		;
+	if (j == i)
+		goto junk;
+	k = j;
+	sect = -1;
+	ext = 0;
+	if (k < n && s[k] == '*') {
+		k++;
+		if (k < n && s[k] >= '0' && s[k] <= '9') {
+			for (sect = 0; k < n && s[k] >= '0' &&
+			    s[k] <= '9'; k++) {
+				sect = sect * 10 + (s[k] - '0');
+				if (sect > SECTION_MAX)
+					goto junk;
+			}
+			if (k < n && s[k] == '*') {
+				ext = 1;
+				k++;
+			}
+		} else
+			ext = 1;
+	}
+	k = skip_cfws(s, n, k);
+	if (k >= n || s[k] != '=')
+		goto junk;
+	if (full)
+		return 2;
+	rp->name = sc->len;
+	rp->namelen = j - i;
+	for (; i < j; i++)
+		if (buf_putc(sc, ascii_lower((unsigned char)s[i])) == -1)
+			return -1;
+	rp->section = sect;
+	rp->ext = ext;
+	rp->used = 0;
+	rp->val = sc->len;
+	/* value := token / quoted-string (RFC 2045 5.1) */
+	i = skip_cfws(s, n, k + 1);
+	quoted = i < n && s[i] == '"';
+	if (quoted) {
+		for (i++; i < n && s[i] != '"'; i++) {
+			if (s[i] == '\\' && i + 1 < n)
+				i++;
+			/* RFC 5322 3.2.4: unfold inside quotes */
+			if (s[i] == '\r' || s[i] == '\n')
+				continue;
+			if (buf_putc(sc, s[i]) == -1)
+				return -1;
+		}
+		if (i < n)
+			i++;
+		else
+			*flags |= MIME_CT_SYNTAX;
+	} else {
+		/* lenient: anything up to ';' or a blank */
+		for (j = i; j < n && s[j] != ';' &&
+		    !is_blank((unsigned char)s[j]) && s[j] != '"'; j++)
+			;
+		if (j == i)
+			goto junk;
+		if (buf_put(sc, s + i, j - i) == -1)
+			return -1;
+		i = j;
+	}
+	rp->vallen = sc->len - rp->val;
+	*ip = i;
+	return 1;
+junk:
+	*ip = i;	/* the caller skips to the next ';' from here */
+	return 0;
+}
+
 int
 mime_ct_parse(struct mime_ct *ct, const char *s, size_t n, int disp)
 {
@@ -303,8 +395,6 @@ mime_ct_parse(struct mime_ct *ct, const char *s, size_t n, int disp)
 	struct buf sc = BUF_INIT;
 	size_t i, j, nraw = 0, k;
 	const char *semi;
-	long sect;
-	int ext, quoted;
 
 	memset(ct, 0, sizeof(*ct));
 	/* RFC 2045 5.1: type "/" subtype; RFC 2183 2: disposition-type */
@@ -338,77 +428,16 @@ mime_ct_parse(struct mime_ct *ct, const char *s, size_t n, int disp)
 			break;
 		if (s[i] == ';')
 			continue;
-		/* RFC 2231 7: attribute, then "*" section, then "*" */
-		for (j = i; j < n && mime_token_char((unsigned char)s[j]) &&
-		    s[j] != '*' && s[j] != '\'' && s[j] != '%'; j++)
-			;
-		if (j == i)
+		switch (raw_param(s, n, &i, &sc, &raw[nraw], nraw >= RAW_MAX,
+		    &ct->flags)) {
+		case -1:
+			goto fail;
+		case 0:
 			goto junk;
-		k = j;
-		sect = -1;
-		ext = 0;
-		if (k < n && s[k] == '*') {
-			k++;
-			if (k < n && s[k] >= '0' && s[k] <= '9') {
-				for (sect = 0; k < n && s[k] >= '0' &&
-				    s[k] <= '9'; k++) {
-					sect = sect * 10 + (s[k] - '0');
-					if (sect > SECTION_MAX)
-						goto junk;
-				}
-				if (k < n && s[k] == '*') {
-					ext = 1;
-					k++;
-				}
-			} else
-				ext = 1;
-		}
-		k = skip_cfws(s, n, k);
-		if (k >= n || s[k] != '=')
-			goto junk;
-		if (nraw >= RAW_MAX) {
+		case 2:
 			ct->flags |= MIME_CT_TOOMANY;
-			break;
+			goto done;
 		}
-		raw[nraw].name = sc.len;
-		raw[nraw].namelen = j - i;
-		for (; i < j; i++)
-			if (buf_putc(&sc,
-			    ascii_lower((unsigned char)s[i])) == -1)
-				goto fail;
-		raw[nraw].section = sect;
-		raw[nraw].ext = ext;
-		raw[nraw].used = 0;
-		raw[nraw].val = sc.len;
-		/* value := token / quoted-string (RFC 2045 5.1) */
-		i = skip_cfws(s, n, k + 1);
-		quoted = i < n && s[i] == '"';
-		if (quoted) {
-			for (i++; i < n && s[i] != '"'; i++) {
-				if (s[i] == '\\' && i + 1 < n)
-					i++;
-				/* RFC 5322 3.2.4: unfold inside quotes */
-				if (s[i] == '\r' || s[i] == '\n')
-					continue;
-				if (buf_putc(&sc, s[i]) == -1)
-					goto fail;
-			}
-			if (i < n)
-				i++;
-			else
-				ct->flags |= MIME_CT_SYNTAX;
-		} else {
-			/* lenient: anything up to ';' or a blank */
-			for (j = i; j < n && s[j] != ';' &&
-			    !is_blank((unsigned char)s[j]) && s[j] != '"'; j++)
-				;
-			if (j == i)
-				goto junk;
-			if (buf_put(&sc, s + i, j - i) == -1)
-				goto fail;
-			i = j;
-		}
-		raw[nraw].vallen = sc.len - raw[nraw].val;
 		nraw++;
 		i = skip_cfws(s, n, i);
 		continue;
@@ -418,6 +447,7 @@ junk:
 			break;
 		i = (size_t)(semi - s);
 	}
+done:
 	if (nraw > 0 &&
 	    (ct->params = calloc(MIME_PARAMS_MAX, sizeof(*ct->params))) == NULL)
 		goto fail;
