@@ -19,6 +19,10 @@ static int	status_ok(const char *);
 static int	put_addr(struct buf *, const char *);
 static int	put_eol_text(struct buf *, const char *, size_t, const char *);
 static int	read_some(int, struct buf *, size_t);
+static int	orig_header(int, off_t, struct buf *, size_t *, const char **);
+static int	put_parts(struct buf *, const struct dsn *, const char *,
+		    unsigned long, int, int, int);
+static int	put_original(int, off_t, struct buf *, dsn_out_fn, void *);
 
 /* RFC 3464 2.3.4: status-code = DIGIT "." 1*3DIGIT "." 1*3DIGIT */
 static int
@@ -263,54 +267,60 @@ out:
 	return ret;
 }
 
-int
-dsn_write(const struct dsn *d, int fd, off_t size, dsn_out_fn out,
-    void *ctx)
+/*
+ * Read the original's header (and the start of its body) into orig: its
+ * line ending in *eol_r, the header's length without the empty line that
+ * ends it in *hlen_r.  0, or -1.
+ */
+static int
+orig_header(int fd, off_t size, struct buf *orig, size_t *hlen_r,
+    const char **eol_r)
 {
-	static unsigned long count;
-	struct buf top = BUF_INIT, part = BUF_INIT, orig = BUF_INIT;
-	struct buf bnd = BUF_INIT;
-	const char *eol = "\n", *nl, *subject, *ctype;
-	enum param_body body;
-	size_t hlen, want, i;
-	off_t done;
+	const char *nl;
+	size_t want, hlen;
 	long off;
-	int utf8, full, failed, delayed, ret = -1, save, eight;
 
-	if (d->sender == NULL || d->sender[0] == '\0' || d->nrcpt == 0 ||
-	    d->mta == NULL || d->qid == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	dsn_params(d, &utf8, &body);
-	eight = body == PARAM_BODY_8BITMIME;
-	full = return_full(d, size);
-
-	/* the original's header (and the start of its body) */
 	want = size < (off_t)DSN_HDR_MAX ? (size_t)size : DSN_HDR_MAX;
-	if (read_some(fd, &orig, want) == -1)
-		goto out;
-	if ((nl = memchr(orig.s, '\n', orig.len)) != NULL && nl > orig.s &&
+	if (read_some(fd, orig, want) == -1)
+		return -1;
+	if ((nl = memchr(orig->s, '\n', orig->len)) != NULL && nl > orig->s &&
 	    nl[-1] == '\r')
-		eol = "\r\n";
-	if ((off = msg_body_offset(orig.s, orig.len)) == -1)
-		goto out;
+		*eol_r = "\r\n";
+	if ((off = msg_body_offset(orig->s, orig->len)) == -1)
+		return -1;
 	hlen = (size_t)off;
-	if (hlen == orig.len && (off_t)orig.len < size) {
+	if (hlen == orig->len && (off_t)orig->len < size) {
 		/* a header past DSN_HDR_MAX: cut at a line end */
-		while (hlen > 0 && orig.s[hlen - 1] != '\n')
+		while (hlen > 0 && orig->s[hlen - 1] != '\n')
 			hlen--;
 	}
 	/* without the empty line that ends the header */
-	if (hlen >= 2 && orig.s[hlen - 1] == '\n' && orig.s[hlen - 2] == '\n')
+	if (hlen >= 2 && orig->s[hlen - 1] == '\n' &&
+	    orig->s[hlen - 2] == '\n')
 		hlen--;
-	else if (hlen >= 3 && orig.s[hlen - 1] == '\n' &&
-	    orig.s[hlen - 2] == '\r' && orig.s[hlen - 3] == '\n')
+	else if (hlen >= 3 && orig->s[hlen - 1] == '\n' &&
+	    orig->s[hlen - 2] == '\r' && orig->s[hlen - 3] == '\n')
 		hlen -= 2;
-	else if (hlen == 1 && orig.s[0] == '\n')
+	else if (hlen == 1 && orig->s[0] == '\n')
 		hlen = 0;
-	else if (hlen == 2 && orig.s[0] == '\r' && orig.s[1] == '\n')
+	else if (hlen == 2 && orig->s[0] == '\r' && orig->s[1] == '\n')
 		hlen = 0;
+	*hlen_r = hlen;
+	return 0;
+}
+
+/*
+ * Into part: the DSN's header, its text part, its delivery-status part
+ * and the header of the part that carries the original (RFC 3464, RFC
+ * 6522, RFC 6533 with utf8).  0, or -1.
+ */
+static int
+put_parts(struct buf *part, const struct dsn *d, const char *bnd,
+    unsigned long count, int utf8, int eight, int full)
+{
+	const char *subject, *ctype;
+	size_t i;
+	int failed, delayed;
 
 	failed = any_failed(d);
 	delayed = 0;
@@ -320,87 +330,120 @@ dsn_write(const struct dsn *d, int fd, off_t size, dsn_out_fn out,
 	subject = failed ? "Delivery Status Notification (Failure)" :
 	    delayed ? "Delivery Status Notification (Delay)" :
 	    "Delivery Status Notification (Success)";
-	/* "=_" never occurs in base64 or quoted-printable content */
-	if (buf_printf(&bnd, "=_postern_%s_%lld_%lu", d->qid,
-	    (long long)d->date, ++count) == -1)
-		goto out;
-
 	/* the header (RFC 5322 3.6), then the report (RFC 6522 3) */
-	if (buf_printf(&part, "From: Mail Delivery System "
+	if (buf_printf(part, "From: Mail Delivery System "
 	    "<MAILER-DAEMON@%s>\nTo: <%s>\nSubject: %s\nDate: ", d->mta,
 	    d->sender, subject) == -1 ||
-	    dsn_date(&part, d->date) == -1 ||
-	    buf_printf(&part, "\nMessage-ID: <%s.%lld.%ld.%lu.dsn@%s>\n",
+	    dsn_date(part, d->date) == -1 ||
+	    buf_printf(part, "\nMessage-ID: <%s.%lld.%ld.%lu.dsn@%s>\n",
 	    d->qid, (long long)d->date, (long)getpid(), count, d->mta) ==
 	    -1 ||
 	    /* RFC 3834 5 */
-	    buf_puts(&part, "Auto-Submitted: auto-replied\n"
+	    buf_puts(part, "Auto-Submitted: auto-replied\n"
 	    "MIME-Version: 1.0\n") == -1 ||
-	    buf_printf(&part, "Content-Type: multipart/report; "
+	    buf_printf(part, "Content-Type: multipart/report; "
 	    "report-type=%s;\n\tboundary=\"%s\"\n%s\n"
 	    "This is a delivery status notification in MIME format.\n\n",
-	    utf8 ? "global-delivery-status" : "delivery-status", bnd.s,
+	    utf8 ? "global-delivery-status" : "delivery-status", bnd,
 	    eight ? "Content-Transfer-Encoding: 8bit\n" : "") == -1)
-		goto out;
+		return -1;
 
 	/* 1: text/plain */
-	if (buf_printf(&part, "--%s\nContent-Type: text/plain; charset=%s\n"
-	    "%s\nThis is the mail system at %s.\n\n", bnd.s,
+	if (buf_printf(part, "--%s\nContent-Type: text/plain; charset=%s\n"
+	    "%s\nThis is the mail system at %s.\n\n", bnd,
 	    utf8 ? "utf-8" : "us-ascii", utf8 ? "Content-Transfer-Encoding: "
 	    "8bit\n" : "", d->mta) == -1 ||
-	    put_text(&part, d, DSN_FAILED, "Your message could not be "
+	    put_text(part, d, DSN_FAILED, "Your message could not be "
 	    "delivered to these recipients:") == -1 ||
-	    put_text(&part, d, DSN_DELAYED, "Your message has not been "
+	    put_text(part, d, DSN_DELAYED, "Your message has not been "
 	    "delivered yet to these recipients; the mail system\nwill keep "
 	    "trying for a while:") == -1 ||
-	    put_text(&part, d, DSN_DELIVERED, "Your message was delivered "
+	    put_text(part, d, DSN_DELIVERED, "Your message was delivered "
 	    "to these recipients:") == -1 ||
-	    put_text(&part, d, DSN_EXPANDED, "Your message was delivered "
+	    put_text(part, d, DSN_EXPANDED, "Your message was delivered "
 	    "to these aliases, which forward it to\ntheir members:") == -1 ||
-	    put_text(&part, d, DSN_RELAYED, "Your message was relayed "
+	    put_text(part, d, DSN_RELAYED, "Your message was relayed "
 	    "towards these recipients, which will\nnot send further "
 	    "notices:") == -1)
-		goto out;
+		return -1;
 
 	/* 2: message/delivery-status (RFC 3464), global (RFC 6533) */
-	if (buf_printf(&part, "--%s\nContent-Type: message/%s\n%s\n", bnd.s,
+	if (buf_printf(part, "--%s\nContent-Type: message/%s\n%s\n", bnd,
 	    utf8 ? "global-delivery-status" : "delivery-status",
 	    utf8 ? "Content-Transfer-Encoding: 8bit\n" : "") == -1 ||
-	    put_status(&part, d, utf8) == -1)
-		goto out;
+	    put_status(part, d, utf8) == -1)
+		return -1;
 
 	/* 3: the original, or its header */
 	if (full)
 		ctype = utf8 ? "message/global" : "message/rfc822";
 	else
 		ctype = utf8 ? "message/global-headers" : "text/rfc822-headers";
-	if (buf_printf(&part, "\n--%s\nContent-Type: %s\n%s\n", bnd.s, ctype,
+	if (buf_printf(part, "\n--%s\nContent-Type: %s\n%s\n", bnd, ctype,
 	    eight ? "Content-Transfer-Encoding: 8bit\n" : "") == -1)
+		return -1;
+	return 0;
+}
+
+/* The whole original, through out: what orig holds, then the rest. */
+static int
+put_original(int fd, off_t size, struct buf *orig, dsn_out_fn out,
+    void *ctx)
+{
+	size_t want;
+	off_t done = (off_t)orig->len;
+
+	if (orig->len > 0 && out(ctx, orig->s, orig->len) == -1)
+		return -1;
+	while (done < size) {
+		buf_reset(orig);
+		want = size - done < IO_BLOCK ? (size_t)(size - done) :
+		    IO_BLOCK;
+		if (read_some(fd, orig, want) == -1)
+			return -1;
+		if (orig->len == 0)
+			break;	/* shorter than said: what there is */
+		if (out(ctx, orig->s, orig->len) == -1)
+			return -1;
+		done += (off_t)orig->len;
+	}
+	return 0;
+}
+
+int
+dsn_write(const struct dsn *d, int fd, off_t size, dsn_out_fn out,
+    void *ctx)
+{
+	static unsigned long count;
+	struct buf top = BUF_INIT, part = BUF_INIT, orig = BUF_INIT;
+	struct buf bnd = BUF_INIT;
+	const char *eol = "\n";
+	enum param_body body;
+	size_t hlen;
+	int utf8, full, ret = -1, save;
+
+	if (d->sender == NULL || d->sender[0] == '\0' || d->nrcpt == 0 ||
+	    d->mta == NULL || d->qid == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	dsn_params(d, &utf8, &body);
+	full = return_full(d, size);
+	if (orig_header(fd, size, &orig, &hlen, &eol) == -1)
 		goto out;
-	if (put_eol_text(&top, part.s, part.len, eol) == -1 ||
+	/* "=_" never occurs in base64 or quoted-printable content */
+	if (buf_printf(&bnd, "=_postern_%s_%lld_%lu", d->qid,
+	    (long long)d->date, ++count) == -1 ||
+	    put_parts(&part, d, bnd.s, count, utf8,
+	    body == PARAM_BODY_8BITMIME, full) == -1 ||
+	    put_eol_text(&top, part.s, part.len, eol) == -1 ||
 	    out(ctx, top.s, top.len) == -1)
 		goto out;
 	if (!full) {
 		if (hlen > 0 && out(ctx, orig.s, hlen) == -1)
 			goto out;
-	} else {
-		/* the whole message, streamed */
-		done = (off_t)orig.len;
-		if (orig.len > 0 && out(ctx, orig.s, orig.len) == -1)
-			goto out;
-		while (done < size) {
-			buf_reset(&orig);
-			want = size - done < IO_BLOCK ? (size_t)(size - done) :
-			    IO_BLOCK;
-			if (read_some(fd, &orig, want) == -1)
-				goto out;
-			if (orig.len == 0)
-				break;	/* shorter than said: what there is */
-			if (out(ctx, orig.s, orig.len) == -1)
-				goto out;
-			done += (off_t)orig.len;
-		}
-	}
+	} else if (put_original(fd, size, &orig, out, ctx) == -1)
+		goto out;
 	buf_reset(&top);
 	buf_reset(&part);
 	if (buf_printf(&part, "\n--%s--\n", bnd.s) == -1 ||
