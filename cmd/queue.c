@@ -14,7 +14,7 @@
 #include "queue/qrun.h"
 #include "queue/queue.h"
 
-#define USAGE	"queue [-h] init | list [id...] | kick [id...] | drop id..."
+#define USAGE	"queue [-h] init | list [id ...] | kick [id ...] | drop id ..."
 
 static int	rc = EXIT_DONE;
 
@@ -66,7 +66,7 @@ main(int argc, char **argv)
 {
 	struct queue q;
 	struct buf v = BUF_INIT, out = BUF_INIT;
-	const char *cmd, *id;
+	const char *cmd, *id, *damaged;
 	size_t n, i;
 	time_t now = time(NULL);
 	int c, r, explicit;
@@ -100,11 +100,12 @@ main(int argc, char **argv)
 	for (i = 0, id = v.s; i < n; i++, id += strlen(id) + 1) {
 		if (cmd[0] == 'l') {
 			buf_reset(&out);
-			r = qrun_list(&q, id, now, &out);
-			if (r == 1 && write_all(1, out.s, out.len) == -1)
+			r = qrun_list(&q, id, now, &out, &damaged);
+			if ((r == 1 || r == QRUN_DAMAGED) &&
+			    write_all(1, out.s, out.len) == -1)
 				die_sys(EXIT_TEMP, "unable to write");
 		} else if (cmd[0] == 'k') {
-			r = qrun_kick(&q, id, now);
+			r = qrun_kick(&q, id, now, &damaged);
 			if (r == 1 && explicit &&
 			    queue_trigger(&q, id) == -1)
 				warn_sys("unable to wake queue-run");
@@ -116,6 +117,14 @@ main(int argc, char **argv)
 			r = qrun_drop(&q, id);
 			if (r == 1)
 				log_info("%s dropped", id);
+		}
+		if (r == QRUN_DAMAGED) {
+			/* reported, and the rest go on: not a failure of the
+			 * command (queue(8), EXIT STATUS) */
+			log_warn("%s damaged=%s/%s error=%s; left as it is "
+			    "(queue drop removes it)", id, damaged, id,
+			    qrun_damage_text(damaged));
+			continue;
 		}
 		if (r == 0 && explicit) {
 			log_warn("%s: no such message", id);

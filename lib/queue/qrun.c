@@ -33,8 +33,14 @@ static int	deliver(struct work *, struct queue_target *);
 static int	send_dsns(struct work *);
 static int	finished(const struct work *);
 static time_t	next_due(const struct work *);
-static int	duplicate(const struct work *, const struct route_target *);
+static struct queue_target *shared_outcome(struct work *,
+		    const struct queue_target *);
+static int	take_outcome(struct work *, struct queue_target *,
+		    const struct queue_target *);
+static int	share_outcome(struct work *, const struct queue_target *);
 static void	expire_remote(struct work *, struct queue_target *);
+static void	clean_tmp(struct work *, const struct queue_target *,
+		    const char *);
 
 int
 qrun_conf_load(struct qrun_conf *c, const char **bad)
@@ -125,28 +131,84 @@ defer(struct work *w, unsigned *attempts, time_t *last, time_t *next,
 }
 
 /*
- * Is this target one the message has already (through another of its
- * recipients)?  One copy per mailbox: the same account and address, or
- * the same remote address.
+ * One copy per mailbox (doc/queue-run.8): the local targets of a message
+ * that name one account, whichever recipients, aliases or subaddresses
+ * led to them, share one delivery.  The first of them that is due, in
+ * the order of the recipients, is delivered (its address is the
+ * Delivered-To); the others take its outcome: done and failed at once,
+ * a deferral when they are due in the same pass.  So each recipient
+ * keeps its own state, and gets the DSN its NOTIFY asks for, from the
+ * one copy.
  */
-static int
-duplicate(const struct work *w, const struct route_target *rt)
+
+/* A target of t's account whose outcome t takes: a final one, or one
+ * tried in this pass; NULL when t is to be delivered. */
+static struct queue_target *
+shared_outcome(struct work *w, const struct queue_target *t)
 {
-	const struct queue_rstate_rec *r;
-	const struct queue_target *t;
+	struct queue_rstate_rec *r;
+	struct queue_target *u;
 	size_t i, j;
 
 	for (i = 0; i < w->m.st.n; i++) {
 		r = &w->m.st.r[i];
-		for (j = 0; j < r->nt; j++) {
-			t = &r->t[j];
-			if (t->remote != (rt->kind == ROUTE_REMOTE) ||
-			    ascii_casecmp(t->address, rt->address) != 0)
+		for (j = 0; r->state == QR_ROUTED && j < r->nt; j++) {
+			u = &r->t[j];
+			if (u == t || u->remote || u->account == NULL ||
+			    u->account[0] != t->account[0] ||
+			    strcmp(u->account, t->account) != 0)
 				continue;
-			if (t->remote || (t->account != NULL &&
-			    rt->account != NULL &&
-			    strcmp(t->account, rt->account) == 0))
-				return 1;
+			if (u->state == QT_DONE || u->state == QT_FAILED ||
+			    (u->state == QT_DEFERRED && u->last == w->now))
+				return u;
+		}
+	}
+	return NULL;
+}
+
+/* t takes the outcome of u, the target of its account that was tried. */
+static int
+take_outcome(struct work *w, struct queue_target *t,
+    const struct queue_target *u)
+{
+	t->state = u->state;
+	t->attempts = u->attempts;
+	t->last = u->last;
+	t->next = u->next;
+	if (queue_set_error(&t->error, u->error) == -1)
+		return -1;
+	w->changed = 1;
+	log_info("%s %s to=<%s> account=%s one-copy-with=<%s>%s%s", w->m.id,
+	    t->state == QT_DONE ? "delivered" : t->state == QT_FAILED ?
+	    "failed" : "deferred", t->address, t->account, u->address,
+	    t->error != NULL ? " error=" : "", t->error != NULL ? t->error :
+	    "");
+	return 0;
+}
+
+/* A final outcome of t goes to every other target of its account that
+ * is not final yet, due or not. */
+static int
+share_outcome(struct work *w, const struct queue_target *t)
+{
+	struct queue_rstate_rec *r;
+	struct queue_target *u;
+	size_t i, j;
+
+	if (t->state != QT_DONE && t->state != QT_FAILED)
+		return 0;
+	for (i = 0; i < w->m.st.n; i++) {
+		r = &w->m.st.r[i];
+		for (j = 0; r->state == QR_ROUTED && j < r->nt; j++) {
+			u = &r->t[j];
+			if (u == t || u->remote || u->account == NULL ||
+			    (u->state != QT_PENDING &&
+			    u->state != QT_DEFERRED) ||
+			    u->account[0] != t->account[0] ||
+			    strcmp(u->account, t->account) != 0)
+				continue;
+			if (take_outcome(w, u, t) == -1)
+				return -1;
 		}
 	}
 	return 0;
@@ -166,12 +228,10 @@ route_rcpt(struct work *w, size_t i)
 	errno = 0;
 	k = route_expand(addr, &l);
 	if (k == ROUTE_LOCAL || k == ROUTE_REMOTE) {
+		/* a target another recipient reaches too is kept: the
+		 * delivery is shared (one copy per mailbox), the outcome
+		 * and the DSN are each recipient's own */
 		for (j = 0; j < l.n; j++) {
-			if (duplicate(w, &l.v[j])) {
-				log_info("%s duplicate dropped to=<%s> "
-				    "rcpt=<%s>", w->m.id, l.v[j].address, addr);
-				continue;
-			}
 			if (queue_state_add_target(r, l.v[j].kind ==
 			    ROUTE_REMOTE, l.v[j].address,
 			    l.v[j].account) == -1)
@@ -227,6 +287,55 @@ sysfail:
 	return -1;
 }
 
+/*
+ * Stale files in the account's Maildir tmp/ directories go (the Maildir
+ * convention, MAILDIR_TMP_MAXAGE: a delivery that died, an IMAP append
+ * cut off), at a delivery to it, at most every QRUN_TMP_CLEAN_EVERY
+ * seconds for an account in this process and at most QRUN_TMP_CLEAN_MAX
+ * directory entries each time: usually two empty directory reads, never
+ * more than a millisecond or two.  The table is small and hashed by
+ * account; a collision only means another cleaning sooner.
+ */
+static struct {
+	char	 account[ROUTE_ACCOUNT_MAX + 1];
+	time_t	 at;
+} cleaned[64];
+
+struct clean_ctx {
+	const struct work	*w;
+	const char		*account, *path;
+};
+
+static void
+removed_stale(void *ctx, const char *rel)
+{
+	const struct clean_ctx *c = ctx;
+
+	log_info("%s removed stale file=%s/%s account=%s", c->w->m.id,
+	    c->path, rel, c->account);
+}
+
+static void
+clean_tmp(struct work *w, const struct queue_target *t, const char *path)
+{
+	struct clean_ctx ctx = { w, t->account, path };
+	const unsigned char *p;
+	size_t h = 5381;
+
+	for (p = (const unsigned char *)t->account; *p != '\0'; p++)
+		h = h * 33 + *p;
+	h %= sizeof(cleaned) / sizeof(cleaned[0]);
+	if (strcmp(cleaned[h].account, t->account) == 0 &&
+	    w->now >= cleaned[h].at &&
+	    w->now - cleaned[h].at < QRUN_TMP_CLEAN_EVERY)
+		return;
+	/* route_account_ok: at most ROUTE_ACCOUNT_MAX bytes */
+	memcpy(cleaned[h].account, t->account, strlen(t->account) + 1);
+	cleaned[h].at = w->now;
+	(void)maildir_clean_tmp(path, w->now, QRUN_TMP_CLEAN_MAX,
+	    removed_stale, &ctx);
+}
+
 /* Deliver to a local target: done, deferred or failed. */
 static int
 deliver(struct work *w, struct queue_target *t)
@@ -251,6 +360,8 @@ deliver(struct work *w, struct queue_target *t)
 	if (buf_printf(&path, "%s/%s/Maildir", w->c->mailroot.s, t->account) ==
 	    -1)
 		goto sysfail;
+	/* first, so that stale files leave room on a full disk */
+	clean_tmp(w, t, path.s);
 	md.return_path = w->m.env.sender;	/* RFC 5321 4.4 */
 	md.delivered_to = t->address;		/* RFC 9228 */
 	md.maxsize = w->c->maildir_max;
@@ -284,10 +395,14 @@ deliver(struct work *w, struct queue_target *t)
 		err = "5.6.0 message cannot be stored";
 		perm = 1;
 		break;
-	case EDQUOT:	/* X.2.2: mailbox full */
-		err = "4.2.2 mailbox full";
-		break;
-	case ENOSPC:	/* X.3.1: mail system full */
+	case EDQUOT:
+	case ENOSPC:
+		/*
+		 * RFC 3463 X.3.1: mail system full.  EDQUOT too: one uid
+		 * owns every mailbox (DESIGN.md section 7), so a quota,
+		 * like a file size limit (maildir_deliver's EDQUOT), is
+		 * the mail system's, not one mailbox's (X.2.2)
+		 */
 		err = "4.3.1 mail system full";
 		break;
 	case ENOENT:
@@ -644,7 +759,7 @@ qrun_message(struct queue *q, const struct qrun_conf *c, const char *id,
 {
 	struct work w;
 	struct queue_rstate_rec *r;
-	struct queue_target *t;
+	struct queue_target *t, *u;
 	size_t i, j, delivered = 0;
 	int o, save;
 
@@ -668,8 +783,9 @@ qrun_message(struct queue *q, const struct qrun_conf *c, const char *id,
 			return 0;
 		}
 		if (save == EINVAL) {
-			log_warn("%s damaged queue file; left for the "
-			    "administrator (queue drop)", id);
+			log_warn("%s damaged=%s/%s; left for the "
+			    "administrator (queue drop)", id,
+			    w.m.damaged != NULL ? w.m.damaged : "mess", id);
 			*next_r = now + 3600;
 			return 0;
 		}
@@ -704,7 +820,14 @@ qrun_message(struct queue *q, const struct qrun_conf *c, const char *id,
 			if (t->remote || !(t->state == QT_PENDING ||
 			    (t->state == QT_DEFERRED && t->next <= now)))
 				continue;
-			if (deliver(&w, t) == -1)
+			/* one copy per mailbox: the account's copy is
+			 * delivered once, for all its targets */
+			if ((u = shared_outcome(&w, t)) != NULL) {
+				if (take_outcome(&w, t, u) == -1)
+					goto sysfail;
+				continue;
+			}
+			if (deliver(&w, t) == -1 || share_outcome(&w, t) == -1)
 				goto sysfail;
 			/* bound what a crash can deliver twice */
 			if (++delivered % QRUN_SAVE_EVERY == 0 &&

@@ -25,6 +25,8 @@
 #define QRUN_DELAY_NOTICE	(4 * 3600)	/* NOTIFY=DELAY after this */
 #define QRUN_BUSY_RETRY		60	/* a message locked elsewhere */
 #define QRUN_SAVE_EVERY		32	/* deliveries between state saves */
+#define QRUN_TMP_CLEAN_EVERY	3600	/* an account's Maildir tmp/ cleaning */
+#define QRUN_TMP_CLEAN_MAX	1024	/* entries looked at per cleaning */
 
 struct qrun_conf {
 	struct buf	 me;		/* control "me", else the host name */
@@ -65,14 +67,23 @@ int	qrun_main(struct queue *, const struct qrun_conf *, int once);
 
 /*
  * The administrator's operations (queue(8)).  Each returns 1 done, 0 no
- * such message, -1 error (EWOULDBLOCK: kick found it locked).
+ * such message, -1 error (EWOULDBLOCK: kick found it locked), or
+ * QRUN_DAMAGED when a file of the message cannot be parsed: *damaged_r
+ * (when not NULL) gets which, QUEUE_DAMAGED_HEAD (mess/ID) or
+ * QUEUE_DAMAGED_STATE (env/ID), and the message is left as it is.
  */
+#define QRUN_DAMAGED	2
 
-/* Describe the message in text lines appended to out. */
-int	qrun_list(struct queue *, const char *id, time_t now, struct buf *out);
+/* Describe the message in text lines appended to out; a damaged one in
+ * one line "ID age=AGE damaged=DIR/ID error=TEXT". */
+int	qrun_list(struct queue *, const char *id, time_t now, struct buf *out,
+	    const char **damaged_r);
 /* Set the next try of every deferred recipient to now (the caller
  * triggers: queue_trigger). */
-int	qrun_kick(struct queue *, const char *id, time_t now);
+int	qrun_kick(struct queue *, const char *id, time_t now,
+	    const char **damaged_r);
+/* What is wrong with a damaged file of that kind: static text. */
+const char *qrun_damage_text(const char *damaged);
 /* Remove the message, waiting for a delivery under way to finish. */
 int	qrun_drop(struct queue *, const char *id);
 

@@ -102,16 +102,59 @@ put_when(struct buf *b, time_t when, time_t now)
 	return put_age(b, (long)(when - now));
 }
 
+const char *
+qrun_damage_text(const char *damaged)
+{
+	if (damaged != NULL && strcmp(damaged, QUEUE_DAMAGED_STATE) == 0)
+		return "malformed state file";
+	return "malformed envelope head";
+}
+
+/*
+ * queue_msg_open's result for the administrator: a damaged file is
+ * QRUN_DAMAGED, not an error of the command (queue(8)).
+ */
+static int
+open_msg(struct queue *q, const char *id, int flags, struct queue_msg *m,
+    const char **damaged_r)
+{
+	int o;
+
+	if (damaged_r != NULL)
+		*damaged_r = NULL;
+	o = queue_msg_open(q, id, flags, m);
+	if (o == -1 && errno == EINVAL && m->damaged != NULL) {
+		if (damaged_r != NULL)
+			*damaged_r = m->damaged;
+		return QRUN_DAMAGED;
+	}
+	return o;
+}
+
 int
-qrun_list(struct queue *q, const char *id, time_t now, struct buf *b)
+qrun_list(struct queue *q, const char *id, time_t now, struct buf *b,
+    const char **damaged_r)
 {
 	struct queue_msg m;
 	struct queue_rstate_rec *r;
 	struct queue_target *t;
+	const char *damaged;
 	size_t i, j;
 	int o, save;
 
-	if ((o = queue_msg_open(q, id, 0, &m)) != 1)
+	o = open_msg(q, id, 0, &m, &damaged);
+	if (damaged_r != NULL)
+		*damaged_r = damaged;
+	if (o == QRUN_DAMAGED) {
+		/* the id is all there is to go by: its time is the age */
+		if (buf_printf(b, "%s age=", id) == -1 ||
+		    put_age(b, (long)(now - queue_id_time(id))) == -1 ||
+		    buf_printf(b, " damaged=%s/%s error=%s\n", damaged, id,
+		    qrun_damage_text(damaged)) == -1)
+			return -1;
+		return o;
+	}
+	if (o != 1)
 		return o;
 	if (buf_printf(b, "%s age=", id) == -1 ||
 	    put_age(b, (long)(now - m.env.time)) == -1 ||
@@ -171,14 +214,15 @@ fail:
 }
 
 int
-qrun_kick(struct queue *q, const char *id, time_t now)
+qrun_kick(struct queue *q, const char *id, time_t now,
+    const char **damaged_r)
 {
 	struct queue_msg m;
 	struct queue_rstate_rec *r;
 	size_t i, j;
 	int o, save, changed = 0;
 
-	if ((o = queue_msg_open(q, id, QOPEN_LOCK, &m)) != 1)
+	if ((o = open_msg(q, id, QOPEN_LOCK, &m, damaged_r)) != 1)
 		return o;
 	for (i = 0; i < m.st.n; i++) {
 		r = &m.st.r[i];

@@ -602,6 +602,9 @@ qrun_main(struct queue *q, const struct qrun_conf *c, int once)
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a file size limit fails a Maildir write (4.3.1), not the worker
+	 * (lib/maildir.h) */
+	signal(SIGXFSZ, SIG_IGN);
 
 	/* the trigger: our own writer keeps the FIFO from reading EOF */
 	if ((fifo_r = openat(q->dfd, "trigger", O_RDONLY | O_NONBLOCK |

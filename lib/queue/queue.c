@@ -272,6 +272,12 @@ queue_trigger(struct queue *q, const char *id)
  * Injection
  */
 
+int
+queue_storage_full(int err)
+{
+	return err == ENOSPC || err == EDQUOT;
+}
+
 /* write_all, with the system's EFBIG (RLIMIT_FSIZE) as EDQUOT: EFBIG
  * means our size limit only. */
 static int

@@ -197,6 +197,16 @@ int	queue_inject_commit(struct queue_inject *, struct buf *id_r);
 void	queue_inject_abort(struct queue_inject *);
 
 /*
+ * The storage is full: errno ENOSPC (the file system) or EDQUOT (a
+ * quota, or a file size limit as injection reports it).  1 / 0.  Such a
+ * failure gets QUEUE_REPLY_FULL: RFC 5321 4.2.2 and 4.2.3, "452
+ * Requested action not taken: insufficient system storage", and RFC
+ * 3463 3.4, X.3.1 "Mail system full".
+ */
+int	queue_storage_full(int err);
+#define QUEUE_REPLY_FULL	"452 4.3.1 insufficient system storage"
+
+/*
  * All of queue-inject(8): argv as that program takes it (argv[0] is its
  * name: "-f SENDER", "-o KEY=VALUE"..., "--", recipients), the message
  * read from fd to EOF (or, when fd is -1, the len bytes at mem), stored
@@ -205,7 +215,8 @@ void	queue_inject_abort(struct queue_inject *);
  * (DESIGN.md section 10: one process start less per message), with the
  * message from memory when it is small.  Logs as queue-inject does.
  * Returns 0; EXIT_PERM or EXIT_TEMP with the SMTP reply for the client in
- * reply_r; or QUEUE_INJECT_USAGE for bad usage (nothing logged).
+ * reply_r (QUEUE_REPLY_FULL when the storage is full); or
+ * QUEUE_INJECT_USAGE for bad usage (nothing logged).
  */
 #define QUEUE_INJECT_USAGE	2
 int	queue_inject_run(int argc, char *const argv[], int fd,
@@ -276,6 +287,7 @@ int	queue_set_error(char **, const char *);
  */
 struct queue_msg {
 	char		 id[QUEUE_ID_MAX + 1];
+	const char	*damaged;	/* after EINVAL: QUEUE_DAMAGED_* */
 	int		 fd;		/* mess/ID, read-only */
 	off_t		 off;		/* where the message starts */
 	off_t		 size;		/* message bytes */
@@ -291,8 +303,12 @@ struct queue_msg {
  * Open mess/ID, parse its head and read env/ID.  Returns 1 opened, 0 no
  * such message (or it was removed while we waited for the lock), -1
  * error: EWOULDBLOCK when locked by another process, EINVAL for a
- * damaged file, EINVAL too for a malformed id.
+ * damaged file (m->damaged then says which: QUEUE_DAMAGED_HEAD for
+ * mess/ID, QUEUE_DAMAGED_STATE for env/ID), EINVAL too for a malformed
+ * id (m->damaged NULL).
  */
+#define QUEUE_DAMAGED_HEAD	"mess"	/* head malformed, unended, too big */
+#define QUEUE_DAMAGED_STATE	"env"	/* state file malformed or too big */
 int	queue_msg_open(struct queue *, const char *id, int flags,
 	    struct queue_msg *);
 void	queue_msg_close(struct queue_msg *);

@@ -24,6 +24,14 @@ inject_fail(struct buf *reply, int code, const char *text, const char *fmt,
 	return code;
 }
 
+/* The reply when the queue could not be written: full, or not. */
+static const char *
+write_reply(int err)
+{
+	return queue_storage_full(err) ? QUEUE_REPLY_FULL :
+	    "451 4.3.0 queue unavailable";
+}
+
 /* queue-maxsize, else smtp-maxsize, else 50 MiB; 0 is no limit. */
 static int
 inject_max(size_t *max, const char **name)
@@ -147,8 +155,7 @@ queue_inject_run(int argc, char *const argv[], int fd, const void *mem,
 		goto out;
 	}
 	if (queue_inject_begin(&q, &env, max, &inj) == -1) {
-		code = inject_fail(reply, EXIT_TEMP,
-		    "451 4.3.0 queue unavailable",
+		code = inject_fail(reply, EXIT_TEMP, write_reply(errno),
 		    "unable to create a file in %s/tmp: %s", q.dir,
 		    strerror(errno));
 		goto close;
@@ -164,15 +171,13 @@ queue_inject_run(int argc, char *const argv[], int fd, const void *mem,
 			    "552 5.3.4 message too big",
 			    "message larger than %zu bytes", max);
 		else
-			code = inject_fail(reply, EXIT_TEMP,
-			    "451 4.3.0 queue unavailable",
+			code = inject_fail(reply, EXIT_TEMP, write_reply(save),
 			    "unable to write the message to %s/tmp: %s",
 			    q.dir, strerror(save));
 		goto close;
 	}
 	if (queue_inject_commit(&inj, id_r) == -1) {
-		code = inject_fail(reply, EXIT_TEMP,
-		    "451 4.3.0 queue unavailable",
+		code = inject_fail(reply, EXIT_TEMP, write_reply(errno),
 		    "unable to queue the message in %s: %s", q.dir,
 		    strerror(errno));
 		goto close;

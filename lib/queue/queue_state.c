@@ -351,8 +351,11 @@ queue_msg_open(struct queue *q, const char *id, int flags,
 		    head.len > QUEUE_HEAD_MAX)
 			break;
 	}
-	if (queue_env_parse(&m->env, head.s, head.len, &used) == -1)
+	if (queue_env_parse(&m->env, head.s, head.len, &used) == -1) {
+		if (errno == EINVAL)
+			m->damaged = QUEUE_DAMAGED_HEAD;
 		goto fail;
+	}
 	m->off = (off_t)used;
 	m->size = st.st_size - m->off;
 	if (queue_state_init(&m->st, m->env.nrcpt) == -1)
@@ -370,9 +373,16 @@ queue_msg_open(struct queue *q, const char *id, int flags,
 		save = errno;
 		close(fd);
 		errno = save;
-		if (r == -1 || queue_state_parse(&m->st, head.s, head.len) ==
+		if (r == -1 && errno == EFBIG)
+			errno = EINVAL;		/* past QUEUE_HEAD_MAX */
+		if (r == 0 && queue_state_parse(&m->st, head.s, head.len) ==
 		    -1)
+			r = -1;
+		if (r == -1) {
+			if (errno == EINVAL)
+				m->damaged = QUEUE_DAMAGED_STATE;
 			goto fail;
+		}
 		m->has_state = 1;
 	}
 	buf_free(&head);

@@ -166,7 +166,9 @@ push(struct route_list *l, enum route_kind k, const char *account,
 
 	/*
 	 * Duplicates are dropped: a remote address once, a local account
-	 * (with the same detail) once, however many names led to it.
+	 * once, however many names or subaddresses led to it (one copy
+	 * per mailbox; the first address found stays the target's, and
+	 * so its Delivered-To).
 	 */
 	for (i = 0; i < l->n; i++) {
 		t = &l->v[i];
@@ -174,9 +176,7 @@ push(struct route_list *l, enum route_kind k, const char *account,
 			continue;
 		if (k == ROUTE_REMOTE && ascii_casecmp(t->address, address) == 0)
 			return 0;
-		if (k == ROUTE_LOCAL && strcmp(t->account, account) == 0 &&
-		    (t->detail == NULL) == (detail == NULL) &&
-		    (detail == NULL || strcmp(t->detail, detail) == 0))
+		if (k == ROUTE_LOCAL && strcmp(t->account, account) == 0)
 			return 0;
 	}
 	if (l->n >= ROUTE_MAX_TARGETS) {

@@ -55,7 +55,9 @@ struct route_list {
 
 /*
  * Expand addr through aliases (recursively, loops and duplicates
- * dropped, bounded by ROUTE_MAX_*) into final targets appended to list.
+ * dropped, bounded by ROUTE_MAX_*) into final targets appended to list:
+ * a remote address once, a local account once (the first address that
+ * led to it, subaddress and all, is its target's address).
  * Returns ROUTE_LOCAL when at least one target was found, ROUTE_UNKNOWN
  * when the address is in a local domain but resolves to nothing (the
  * caller bounces), ROUTE_REMOTE for a non-local address (one target), or

@@ -55,6 +55,8 @@ const char *const sd_replies[RP_NREPLIES] = {
 	[RP_CONFIG] =	"421 4.3.5 %s configuration error, closing connection",
 	[RP_NOMEM] =	"421 4.3.0 %s out of memory, closing connection",
 	[RP_TEMP] =	"451 4.3.0 temporary failure, try again later",
+	/* RFC 5321 4.2.2, RFC 3463 X.3.1: a full disk or quota */
+	[RP_NO_STORAGE] =	"452 4.3.1 insufficient system storage",
 	[RP_LOOKUP_FAIL] =
 	    "451 4.3.0 recipient lookup failed, try again later",
 	/* RFC 5321 4.5.1: postmaster must be delivered; until it is set up */

@@ -383,12 +383,12 @@ finish_message(struct smtpd *s, unsigned dotflags)
 	else if (s->spool_err || (s->spool >= 0 && sd_spool_flush(s) == -1)) {
 		errno = s->spool_err;
 		warn_sys("%s unable to write the spool file", s->sid);
-		id = RP_TEMP;
+		id = sd_temp_reply(s->spool_err);
 	}
 	if (id != RP_NREPLIES) {
 		sd_reply(s, id);
 		sd_log_result(s, 0, "smtp-recv", sd_replies[id]);
-		if (id != RP_TEMP)
+		if (id != RP_TEMP && id != RP_NO_STORAGE)
 			s->errors++;
 	} else {
 		(void)sd_deliver(s, &rep);
@@ -421,7 +421,7 @@ cmd_data(struct smtpd *s, char *arg)
 	if (sd_spool_open(s) == -1) {
 		warn_sys("%s unable to open a spool file in %s", s->sid,
 		    s->spooldir);
-		return sd_reply(s, RP_TEMP), 0;
+		return sd_reply(s, sd_temp_reply(errno)), 0;
 	}
 	sd_reply(s, RP_DATA_GO);
 	smtpd_dot_init(&dot);
@@ -511,7 +511,7 @@ cmd_bdat(struct smtpd *s, char *arg)
 	} else if (!s->bdat && sd_spool_open(s) == -1) {
 		warn_sys("%s unable to open a spool file in %s", s->sid,
 		    s->spooldir);
-		bad = RP_TEMP;
+		bad = sd_temp_reply(errno);
 		count_err = 0;
 	} else if (s->conf->maxsize > 0 &&
 	    (size > s->conf->maxsize ||

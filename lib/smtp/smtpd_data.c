@@ -444,6 +444,18 @@ stage_reply(struct smtpd *s, struct pipeline_stage *st, size_t n,
 }
 
 /*
+ * The reply for a temporary failure to store the message: a full file
+ * system or quota (the spool file, the queue) is 452 4.3.1 (RFC 5321
+ * 4.2.2, RFC 3463 X.3.1), as queue_inject_run answers it; anything else
+ * 451 4.3.0.
+ */
+enum reply_id
+sd_temp_reply(int err)
+{
+	return queue_storage_full(err) ? RP_NO_STORAGE : RP_TEMP;
+}
+
+/*
  * queue_inject_run() on fd: 0 with the queue id in qid, or -1 with the
  * reply for the client in rep.
  */
@@ -495,7 +507,7 @@ sd_deliver(struct smtpd *s, struct buf *rep)
 	struct buf envs = BUF_INIT, args = BUF_INIT, qid = BUF_INIT;
 	char **envp = NULL, **argv = NULL;
 	const char *who = NULL;
-	int in = s->spool, out2 = -1, ret = -1;
+	int in = s->spool, out2 = -1, ret = -1, err = 0;
 	size_t i, nf = c->nfilters;
 
 	memset(st, 0, sizeof(st));
@@ -507,13 +519,22 @@ sd_deliver(struct smtpd *s, struct buf *rep)
 	}
 	/* a message still in memory goes from there (fd -1) to the queue */
 	if (s->spool >= 0 && (sd_spool_flush(s) == -1 ||
-	    lseek(s->spool, 0, SEEK_SET) == -1))
+	    lseek(s->spool, 0, SEEK_SET) == -1)) {
+		err = errno;
+		warn_sys("%s unable to write the spool file", s->sid);
 		goto temp;
-	if (s->spool == -1 && need_file(s))
+	}
+	if (s->spool == -1 && need_file(s)) {
+		err = s->spool_err;
 		goto temp;
+	}
 	if (nf > 0) {
-		if ((out2 = tmpfile_open(s)) == -1)
+		if ((out2 = tmpfile_open(s)) == -1) {
+			err = errno;
+			warn_sys("%s unable to open a spool file in %s",
+			    s->sid, s->spooldir);
 			goto temp;
+		}
 		for (i = 0; i < nf; i++)
 			st[i].argv = c->filters[i];
 		if (pipeline_run(st, nf, envp, s->spool, out2, NULL, 0,
@@ -554,7 +575,8 @@ sd_deliver(struct smtpd *s, struct buf *rep)
 	ret = 0;
 	goto out;
 temp:
-	(void)buf_set(rep, sd_replies[RP_TEMP], strlen(sd_replies[RP_TEMP]));
+	(void)buf_set(rep, sd_replies[sd_temp_reply(err)],
+	    strlen(sd_replies[sd_temp_reply(err)]));
 	who = "smtp-recv";
 done:
 	sd_log_result(s, 0, who != NULL ? who : "-", rep->s);

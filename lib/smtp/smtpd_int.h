@@ -45,6 +45,7 @@ enum reply_id {
 	RP_CONFIG,
 	RP_NOMEM,
 	RP_TEMP,
+	RP_NO_STORAGE,
 	RP_LOOKUP_FAIL,
 	RP_NO_POSTMASTER,
 	RP_LINE_LONG,
@@ -155,6 +156,7 @@ int	sd_spool_open(struct smtpd *);
 int	sd_spool_write(struct smtpd *, const char *, size_t);
 int	sd_spool_flush(struct smtpd *);
 int	sd_deliver(struct smtpd *, struct buf *reply);
+enum reply_id sd_temp_reply(int err);	/* RP_NO_STORAGE or RP_TEMP */
 void	sd_log_result(struct smtpd *, int ok, const char *stage,
 	    const char *text);
 

@@ -1,5 +1,6 @@
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -404,6 +405,129 @@ fail:
 	buf_free(&u);
 	errno = save;
 	return -1;
+}
+
+/*
+ * Cleaning
+ */
+
+struct clean {
+	time_t		 now;
+	size_t		 left;		/* entries still to look at */
+	int		 limited;
+	int		 n;		/* removed */
+	void		(*removed)(void *, const char *);
+	void		*ctx;
+	struct buf	 path;
+};
+
+/* One more directory entry may be looked at: 1 / 0. */
+static int
+clean_budget(struct clean *c)
+{
+	if (!c->limited)
+		return 1;
+	if (c->left == 0)
+		return 0;
+	c->left--;
+	return 1;
+}
+
+static int
+dot_or_dotdot(const char *s)
+{
+	return s[0] == '.' && (s[1] == '\0' || (s[1] == '.' && s[2] == '\0'));
+}
+
+/* The tmp/ of the Maildir or folder at dfd; prefix names it for removed
+ * ("" or ".Sent/"); top: root's own, where folders are assembled. */
+static void
+clean_one(struct clean *c, int dfd, const char *prefix, int top)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int tfd;
+
+	if ((tfd = openat(dfd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return;
+	if ((d = fdopendir(tfd)) == NULL) {
+		close(tfd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL && clean_budget(c)) {
+		if (dot_or_dotdot(de->d_name) ||
+		    fstatat(tfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    c->now - st.st_mtime <= MAILDIR_TMP_MAXAGE ||
+		    c->now - st.st_atime <= MAILDIR_TMP_MAXAGE)
+			continue;
+		if (S_ISREG(st.st_mode)) {
+			if (unlinkat(tfd, de->d_name, 0) == -1)
+				continue;
+		} else if (top && S_ISDIR(st.st_mode) &&
+		    strncmp(de->d_name, ".folder.", 8) == 0) {
+			remove_tree(tfd, de->d_name);
+			if (faccessat(tfd, de->d_name, F_OK,
+			    AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+				continue;
+		} else
+			continue;
+		c->n++;
+		if (c->removed != NULL) {
+			buf_reset(&c->path);
+			if (buf_printf(&c->path, "%stmp/%s", prefix,
+			    de->d_name) == 0)
+				c->removed(c->ctx, c->path.s);
+		}
+	}
+	closedir(d);
+}
+
+int
+maildir_clean_tmp(const char *root, time_t now, size_t max,
+    void (*removed)(void *, const char *), void *ctx)
+{
+	struct clean c;
+	struct buf prefix = BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rfd, fd, dfd;
+
+	memset(&c, 0, sizeof(c));
+	c.now = now;
+	c.left = max;
+	c.limited = max > 0;
+	c.removed = removed;
+	c.ctx = ctx;
+	if ((rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	clean_one(&c, rfd, "", 1);
+	/* the Maildir++ folders: ".NAME" directories, never a link */
+	if ((fd = dup(rfd)) != -1 && (d = fdopendir(fd)) != NULL) {
+		rewinddir(d);
+		while ((de = readdir(d)) != NULL && clean_budget(&c)) {
+			if (de->d_name[0] != '.' || dot_or_dotdot(de->d_name) ||
+			    fstatat(rfd, de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISDIR(st.st_mode))
+				continue;
+			dfd = openat(rfd, de->d_name, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+			if (dfd == -1)
+				continue;
+			buf_reset(&prefix);
+			if (buf_printf(&prefix, "%s/", de->d_name) == 0)
+				clean_one(&c, dfd, prefix.s, 0);
+			close(dfd);
+		}
+		closedir(d);
+	} else if (fd != -1)
+		close(fd);
+	close(rfd);
+	buf_free(&prefix);
+	buf_free(&c.path);
+	return c.n;
 }
 
 /*

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "base/buf.h"
 
@@ -85,6 +86,32 @@ int	maildir_make(const char *dir);
  */
 int	maildir_make_folder(const char *root, const char *mailbox,
 	    struct buf *path_r);
+
+/*
+ * Cleaning
+ */
+
+/* The Maildir convention: a file in tmp/ untouched this long is stale. */
+#define MAILDIR_TMP_MAXAGE	(36 * 3600)
+
+/*
+ * Remove what is stale in the tmp/ directories of the Maildir at root,
+ * its own and each Maildir++ folder's (a ".NAME" directory of root): a
+ * regular file neither read nor written in the MAILDIR_TMP_MAXAGE
+ * seconds before now (its atime and its mtime both older: "not accessed
+ * in 36 hours", cr.yp.to/proto/maildir.html, and the mtime for file
+ * systems mounted noatime), and a folder that maildir_make_folder began
+ * in root's tmp/ (".folder.*", empty) and never finished, as old.
+ * Symbolic links are never followed and nothing else is touched.  At
+ * most max directory entries are looked at in all (0: no limit), so one
+ * call stays short however full tmp/ is; the rest is for the next call.
+ * removed, when not NULL, is called with each path removed, relative to
+ * root ("tmp/NAME", ".Sent/tmp/NAME").  Returns the number removed, or
+ * -1 when root cannot be opened; errors past that (a folder removed
+ * meanwhile, a file another cleaner took) are skipped.
+ */
+int	maildir_clean_tmp(const char *root, time_t now, size_t max,
+	    void (*removed)(void *ctx, const char *path), void *ctx);
 
 /*
  * Maildir++ folder names

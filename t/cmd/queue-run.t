@@ -4,6 +4,7 @@
 # and kill -9 at random times: every message delivered, duplicates only
 # in the documented window.
 . "$TOP/t/lib.sh"
+plan 72
 
 # every queue-run started here is a session leader: kill its group at exit
 pids=
@@ -25,15 +26,6 @@ done
 count() {	# count ACCOUNT: messages in its Maildir/new
 	count_files "$M/$1/Maildir/new"
 }
-wait_for() {	# wait_for SECONDS command...: until the command succeeds
-	_t=$(($1 * 20)); shift
-	while [ $_t -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.05
-		_t=$((_t - 1))
-	done
-	return 1
-}
 listed() {	# listed ID PATTERN: queue list ID has a line matching PATTERN
 	queue list "$1" 2>/dev/null | grep -qE -e "$2"
 }
@@ -54,7 +46,7 @@ start() {
 	setsid queue-run 2>>"$T/log" &
 	qr=$!
 	pids="$pids $qr"
-	wait_for 5 grep -q 'queue-run: info: start' "$T/log"
+	wait_for 60 grep -q 'queue-run: info: start' "$T/log"
 }
 stop() {
 	kill -TERM $qr
@@ -74,36 +66,36 @@ check "no queue yet" test ! -e "$Q"
 check "starts" start
 check "made the queue layout" test -d "$Q/mess" -a -d "$Q/env" -a -d "$Q/tmp" -a -p "$Q/trigger"
 inject bob@example.test demo@example.test >/dev/null
-check "delivered at once" wait_for 5 has demo 1
+check "delivered at once" wait_for 60 has demo 1
 f=$(newest demo)
 is "Return-Path" "$(sed -n 1p "$f")" "Return-Path: <bob@example.test>"
 is "Delivered-To (RFC 9228)" "$(sed -n 2p "$f")" "Delivered-To: demo@example.test"
 is "then the message" "$(sed -n '3,$p' "$f")" "Subject: test
 
 body"
-check "the queue is empty again" wait_for 5 queue_empty
+check "the queue is empty again" wait_for 60 queue_empty
 is "no state left" "$(count_files "$Q/env")" 0
 
 # --- an alias with several targets, one of them remote
 id=$(inject demo@example.test team@example.test)
-check "alias: demo" wait_for 5 has demo 2
-check "alias: bob" wait_for 5 has bob 1
-check "the remote target is held" wait_for 5 grep -q "$id held remote=<friend@remote.test>" "$T/log"
-check "queue list shows it remote" wait_for 5 listed "$id" 'to=<friend@remote.test> state=remote'
-check "and the local ones done" wait_for 5 listed "$id" 'to=<bob@example.test> account=bob state=done'
+check "alias: demo" wait_for 60 has demo 2
+check "alias: bob" wait_for 60 has bob 1
+check "the remote target is held" wait_for 60 grep -q "$id held remote=<friend@remote.test>" "$T/log"
+check "queue list shows it remote" wait_for 60 listed "$id" 'to=<friend@remote.test> state=remote'
+check "and the local ones done" wait_for 60 listed "$id" 'to=<bob@example.test> account=bob state=done'
 check "the message stays for remote delivery" test -f "$Q/mess/$id"
 queue drop "$id" 2>/dev/null
 
 # --- subaddress and catch-all
 inject bob@example.test demo+news@example.test >/dev/null
-check "subaddress: demo" wait_for 5 has demo 3
+check "subaddress: demo" wait_for 60 has demo 3
 is "Delivered-To keeps the detail" "$(sed -n 2p "$(newest demo)")" "Delivered-To: demo+news@example.test"
 inject bob@example.test anyone@other.test >/dev/null
-check "catch-all" wait_for 5 has catchall 1
+check "catch-all" wait_for 60 has catchall 1
 
 # --- an unknown local user: a DSN to the (local) sender
 inject bob@example.test nobody@example.test >/dev/null
-check "the DSN lands in the sender's Maildir" wait_for 5 has bob 2
+check "the DSN lands in the sender's Maildir" wait_for 60 has bob 2
 f=$(newest bob)
 contains "DSN: null Return-Path" "$f" '^Return-Path: <>$'
 contains "DSN: from the mailer daemon" "$f" '^From: Mail Delivery System <MAILER-DAEMON@mx.example.test>$'
@@ -112,11 +104,11 @@ contains "DSN: Final-Recipient" "$f" '^Final-Recipient: rfc822; nobody@example.t
 contains "DSN: Action" "$f" '^Action: failed$'
 contains "DSN: Status 5.1.1" "$f" '^Status: 5.1.1$'
 contains "DSN: the original returned" "$f" '^Subject: test$'
-check "queue empty after the DSN" wait_for 5 queue_empty
+check "queue empty after the DSN" wait_for 60 queue_empty
 
 # --- NOTIFY=SUCCESS: a "delivered" DSN (RFC 3461 6.2)
 inject bob@example.test -o rcpt.0.notify=SUCCESS -o envid=E1 demo@example.test >/dev/null
-check "success DSN to the sender" wait_for 5 has bob 3
+check "success DSN to the sender" wait_for 60 has bob 3
 f=$(newest bob)
 contains "Action: delivered" "$f" '^Action: delivered$'
 contains "Original-Envelope-Id" "$f" '^Original-Envelope-Id: E1$'
@@ -124,7 +116,7 @@ contains "headers only" "$f" '^Content-Type: text/rfc822-headers$'
 
 # --- NOTIFY=SUCCESS on an alias of several: "expanded" (RFC 3461 6.2.7.3)
 id=$(inject bob@example.test -o rcpt.0.notify=SUCCESS team@example.test)
-check "expanded DSN to the sender" wait_for 5 has bob 5
+check "expanded DSN to the sender" wait_for 60 has bob 5
 grep -l '^Action: expanded$' "$M/bob/Maildir/new/"* >"$T/found" 2>/dev/null
 is "one expanded DSN" "$(wc -l <"$T/found" | tr -d ' ')" 1
 contains "names the alias" "$(cat "$T/found")" '^Final-Recipient: rfc822; team@example.test$'
@@ -133,7 +125,7 @@ queue drop "$id" 2>/dev/null
 # --- SMTPUTF8: the DSN uses the RFC 6533 global types
 jorg=$(printf 'j\303\266rg@example.test')
 inject "$jorg" -o smtputf8=1 nobody@example.test >/dev/null
-check "UTF-8 sender gets its DSN" wait_for 5 has joerg 1
+check "UTF-8 sender gets its DSN" wait_for 60 has joerg 1
 f=$(newest joerg)
 contains "global report type" "$f" 'report-type=global-delivery-status'
 contains "message/global-delivery-status" "$f" '^Content-Type: message/global-delivery-status$'
@@ -141,29 +133,29 @@ contains "To: the UTF-8 address" "$f" "^To: <$jorg>\$"
 
 # --- no DSN to the null sender; an undeliverable DSN is dropped
 inject '' nobody@example.test >/dev/null
-check "null sender: double bounce logged" wait_for 5 grep -q 'double bounce dropped rcpt=<nobody@example.test>' "$T/log"
+check "null sender: double bounce logged" wait_for 60 grep -q 'double bounce dropped rcpt=<nobody@example.test>' "$T/log"
 inject ghost@example.test nobody@example.test >/dev/null
-check "DSN to an unknown sender dropped" wait_for 5 grep -q 'double bounce dropped rcpt=<ghost@example.test>' "$T/log"
-check "nothing left queued" wait_for 5 queue_empty
+check "DSN to an unknown sender dropped" wait_for 60 grep -q 'double bounce dropped rcpt=<ghost@example.test>' "$T/log"
+check "nothing left queued" wait_for 60 queue_empty
 inject bob@example.test loop@example.test >/dev/null
-check "an alias loop ends (no such user)" wait_for 5 grep -q "failed rcpt=<loop@example.test> error=5.1.1" "$T/log"
+check "an alias loop ends (no such user)" wait_for 60 grep -q "failed rcpt=<loop@example.test> error=5.1.1" "$T/log"
 
 # --- a remote recipient is held
 id=$(inject bob@example.test x@remote.test)
-check "remote: held" wait_for 5 grep -q "$id held remote=<x@remote.test>" "$T/log"
-check "queue list: routed" wait_for 5 listed "$id" 'rcpt=<x@remote.test> state=routed'
-check "queue list: target remote" wait_for 5 listed "$id" 'to=<x@remote.test> state=remote'
+check "remote: held" wait_for 60 grep -q "$id held remote=<x@remote.test>" "$T/log"
+check "queue list: routed" wait_for 60 listed "$id" 'rcpt=<x@remote.test> state=routed'
+check "queue list: target remote" wait_for 60 listed "$id" 'to=<x@remote.test> state=remote'
 queue drop "$id" 2>/dev/null
 
 # --- a temporary failure, retried after a kick
 : >"$M/carol"	# a file where carol's directory should be
 id=$(inject bob@example.test carol@example.test)
-check "deferred" wait_for 5 grep -q "$id deferred to=<carol@example.test> attempts=1" "$T/log"
-check "queue list: deferred, next in 15m" wait_for 5 listed "$id" 'state=deferred attempts=1 next=in-1[45]m error=4.2.0'
+check "deferred" wait_for 60 grep -q "$id deferred to=<carol@example.test> attempts=1" "$T/log"
+check "queue list: deferred, next in 15m" wait_for 60 listed "$id" 'state=deferred attempts=1 next=in-1[45]m error=4.2.0'
 rm "$M/carol"
 exits "queue kick" 0 queue kick "$id"
-check "delivered after the kick" wait_for 5 has carol 1
-check "queue empty" wait_for 5 queue_empty
+check "delivered after the kick" wait_for 60 has carol 1
+check "queue empty" wait_for 60 queue_empty
 
 # --- SIGTERM: a clean stop
 stop; rc=$?
@@ -178,7 +170,7 @@ n=$(count demo)
 for i in 1 2 3; do inject bob@example.test demo@example.test >/dev/null; done
 is "queued while down" "$(count_files "$Q/mess")" 3
 check "restarts" start
-check "delivered after the restart" wait_for 5 has demo $((n + 3))
+check "delivered after the restart" wait_for 60 has demo $((n + 3))
 stop
 
 # --- one pass: queue-run -1

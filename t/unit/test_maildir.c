@@ -804,6 +804,129 @@ START_TEST(t_set_flags)
 }
 END_TEST
 
+/* Make the file rel (with text) dated ago seconds back (atime, mtime). */
+static void
+dated(const char *rel, const char *text, time_t ago)
+{
+	struct timespec ts[2];
+	int fd;
+
+	ck_assert((fd = open(path(rel), O_WRONLY | O_CREAT | O_TRUNC, 0600)) !=
+	    -1);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - ago;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	ck_assert_int_eq(futimens(fd, ts), 0);
+	close(fd);
+}
+
+static int nremoved;
+static char removed_names[8][128];
+
+static void
+on_removed(void *ctx, const char *rel)
+{
+	ck_assert_ptr_eq(ctx, &nremoved);
+	if (nremoved < 8)
+		snprintf(removed_names[nremoved], sizeof(removed_names[0]),
+		    "%s", rel);
+	nremoved++;
+}
+
+static int
+was_removed(const char *rel)
+{
+	int i;
+
+	for (i = 0; i < nremoved && i < 8; i++)
+		if (strcmp(removed_names[i], rel) == 0)
+			return 1;
+	return 0;
+}
+
+/* Stale tmp/ files (issue 9.10): older than 36 hours, root and folders. */
+START_TEST(t_clean_tmp)
+{
+	struct timespec ts[2];
+	time_t now = time(NULL);
+	int fd;
+
+	ck_assert_int_eq(maildir_make(path("md")), 0);
+	ck_assert_int_eq(maildir_make_folder(path("md"), "Sent", NULL), 0);
+	ck_assert_int_eq(maildir_make_folder(path("md"), "A/B", NULL), 0);
+	dated("md/tmp/old", "x", MAILDIR_TMP_MAXAGE + 60);
+	dated("md/tmp/young", "x", MAILDIR_TMP_MAXAGE - 60);
+	dated("md/.Sent/tmp/old", "x", 40 * 3600);
+	dated("md/.A.B/tmp/old2", "x", 100 * 86400);
+	dated("md/new/old", "a delivered message", 100 * 86400);
+	dated("md/cur/old:2,S", "a read message", 100 * 86400);
+	/* read lately, though written long ago: not stale */
+	dated("md/tmp/read", "x", 100 * 86400);
+	ts[0].tv_sec = now - 60;
+	ts[1].tv_sec = now - 100 * 86400;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	ck_assert_int_eq(utimensat(AT_FDCWD, path("md/tmp/read"), ts, 0), 0);
+	/* a folder assembly left by a crash, and a fresh one */
+	ck_assert_int_eq(mkdir(path("md/tmp/.folder.dead"), 0700), 0);
+	ck_assert_int_eq(mkdir(path("md/tmp/.folder.dead/new"), 0700), 0);
+	ts[0].tv_sec = ts[1].tv_sec = now - 40 * 3600;
+	ck_assert_int_eq(utimensat(AT_FDCWD, path("md/tmp/.folder.dead"), ts,
+	    0), 0);
+	ck_assert_int_eq(mkdir(path("md/tmp/.folder.live"), 0700), 0);
+	/* an old directory of someone else's: left */
+	ck_assert_int_eq(mkdir(path("md/tmp/other"), 0700), 0);
+	ck_assert_int_eq(utimensat(AT_FDCWD, path("md/tmp/other"), ts, 0), 0);
+	/* a link is never followed: an old file behind it stays */
+	ck_assert_int_eq(mkdir(path("elsewhere"), 0700), 0);
+	ck_assert_int_eq(mkdir(path("elsewhere/tmp"), 0700), 0);
+	dated("elsewhere/tmp/victim", "x", 100 * 86400);
+	ck_assert_int_eq(symlink(path("elsewhere"), path("md/.Evil")), 0);
+
+	nremoved = 0;
+	ck_assert_int_eq(maildir_clean_tmp(path("md"), now, 0, on_removed,
+	    &nremoved), 4);
+	ck_assert_int_eq(nremoved, 4);
+	ck_assert(was_removed("tmp/old"));
+	ck_assert(was_removed(".Sent/tmp/old"));
+	ck_assert(was_removed(".A.B/tmp/old2"));
+	ck_assert(was_removed("tmp/.folder.dead"));
+	ck_assert_int_eq(access(path("md/tmp/young"), F_OK), 0);
+	ck_assert_int_eq(access(path("md/tmp/read"), F_OK), 0);
+	ck_assert_int_eq(access(path("md/tmp/.folder.live"), F_OK), 0);
+	ck_assert_int_eq(access(path("md/tmp/other"), F_OK), 0);
+	ck_assert_int_eq(access(path("md/new/old"), F_OK), 0);
+	ck_assert_int_eq(access(path("md/cur/old:2,S"), F_OK), 0);
+	ck_assert_int_eq(access(path("elsewhere/tmp/victim"), F_OK), 0);
+	ck_assert_int_eq(count("md/.Sent/tmp"), 0);
+	/* again: nothing more */
+	ck_assert_int_eq(maildir_clean_tmp(path("md"), now, 0, NULL, NULL), 0);
+	/* with a clock two days on, the young ones go too */
+	ck_assert_int_eq(maildir_clean_tmp(path("md"), now + 2 * 86400, 0,
+	    NULL, NULL), 3);
+
+	/* bounded: at most max entries looked at per call */
+	for (fd = 0; fd < 20; fd++) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "md/tmp/f%d", fd);
+		dated(rel, "x", 50 * 3600);
+	}
+	ck_assert_int_le(maildir_clean_tmp(path("md"), now, 5, NULL, NULL), 5);
+	fd = count("md/tmp");
+	ck_assert_int_ge(fd, 16);
+	/* the rest next time: all but the directory "other" */
+	ck_assert_int_eq(maildir_clean_tmp(path("md"), now, 0, NULL, NULL),
+	    fd - 1);
+	ck_assert_int_eq(count("md/tmp"), 1);
+
+	/* no Maildir: -1 */
+	errno = 0;
+	ck_assert_int_eq(maildir_clean_tmp(path("none"), now, 0, NULL, NULL),
+	    -1);
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
 static Suite *
 maildir_suite(void)
 {
@@ -833,6 +956,7 @@ maildir_suite(void)
 	tcase_add_test(tc, t_flags);
 	tcase_add_test(tc, t_name_flags);
 	tcase_add_test(tc, t_set_flags);
+	tcase_add_test(tc, t_clean_tmp);
 	suite_add_tcase(s, tc);
 	return s;
 }

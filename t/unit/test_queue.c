@@ -709,7 +709,7 @@ START_TEST(t_transitions)
 	queue_msg_close(&m);
 	ck_assert_uint_eq(mailbox("demo"), 2);	/* demo not again */
 	/* a kick makes it due now */
-	ck_assert_int_eq(qrun_kick(&q, id.s, now + 1000), 1);
+	ck_assert_int_eq(qrun_kick(&q, id.s, now + 1000, NULL), 1);
 	state_of(id.s, &m);
 	ck_assert_int_eq(m.st.r[0].t[1].next, now + 1000);
 	queue_msg_close(&m);
@@ -846,6 +846,216 @@ START_TEST(t_expiry_and_hold)
 }
 END_TEST
 
+/* The text of the one file in dir/sub (NUL-ended), into b. */
+static void
+only_file(const char *sub, struct buf *b)
+{
+	char p[4200];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, sub);
+	ck_assert_ptr_nonnull(d = opendir(p));
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			break;
+	ck_assert_ptr_nonnull(de);
+	snprintf(p, sizeof(p), "%s/%s/%s", dir, sub, de->d_name);
+	closedir(d);
+	buf_reset(b);
+	ck_assert_int_eq(read_file(p, b, 1 << 20), 0);
+}
+
+/* Inject with NOTIFY (PARAM_NOTIFY_*) for every recipient. */
+static void
+inject_notify(struct buf *id, unsigned notify, const char *const *rcpt)
+{
+	struct queue_env e;
+	struct queue_inject inj;
+	size_t i;
+
+	queue_env_init(&e);
+	ck_assert_int_eq(queue_env_sender(&e, "bob@example.test"), 0);
+	for (i = 0; rcpt[i] != NULL; i++) {
+		ck_assert_int_eq(queue_env_rcpt(&e, rcpt[i]), 0);
+		e.rcpt[i].notify = notify;
+	}
+	ck_assert_int_eq(queue_inject_begin(&q, &e, 0, &inj), 0);
+	ck_assert_int_eq(queue_inject_write(&inj, "Subject: s\n\nbody\n",
+	    17), 0);
+	ck_assert_int_eq(queue_inject_commit(&inj, id), 0);
+	queue_env_free(&e);
+}
+
+/* How often s occurs in t. */
+static size_t
+occurs(const char *t, const char *s)
+{
+	size_t n = 0;
+
+	while ((t = strstr(t, s)) != NULL) {
+		n++;
+		t += strlen(s);
+	}
+	return n;
+}
+
+/*
+ * One copy per mailbox (issue 9.10): subaddresses, other addresses and
+ * aliases of one account are one delivery, and each recipient still gets
+ * its own state and DSN.
+ */
+START_TEST(t_one_copy)
+{
+	static const char *const rcpt[] = { "demo+1@example.test",
+	    "demo+2@example.test", "other@example.test", "demo@example.test",
+	    "both@example.test", "carol+x@example.test", NULL };
+	static const char *const bobs[] = { "bob+1@example.test",
+	    "bob+2@example.test", "bob@example.test", NULL };
+	struct buf id = BUF_INIT, dsn = BUF_INIT, text = BUF_INIT;
+	struct queue_msg m;
+	time_t now = time(NULL), next;
+	char p[4200];
+	size_t i, n;
+	int fd;
+
+	table("recipients", "demo@example.test demo\nother@example.test demo\n"
+	    "bob@example.test bob\ncarol@example.test carol\n");
+	table("aliases", "both@example.test demo+a@example.test, "
+	    "demo+b@example.test, carol@example.test\n");
+	inject_notify(&id, PARAM_NOTIFY_SUCCESS | PARAM_NOTIFY_FAILURE, rcpt);
+	ck_assert_int_eq(qrun_message(&q, &conf, id.s, now, &next), 0);
+	ck_assert_int_eq(next, 0);
+	ck_assert_uint_eq(mailbox("demo"), 1);
+	ck_assert_uint_eq(mailbox("carol"), 1);
+	/* the copy is the first recipient's: its Delivered-To */
+	only_file("mail/demo/Maildir/new", &text);
+	ck_assert_ptr_nonnull(strstr(text.s,
+	    "\nDelivered-To: demo+1@example.test\n"));
+	ck_assert_uint_eq(occurs(text.s, "Delivered-To:"), 1);
+	only_file("mail/carol/Maildir/new", &text);
+	ck_assert_ptr_nonnull(strstr(text.s,
+	    "\nDelivered-To: carol@example.test\n"));
+	/* a success DSN for every recipient (RFC 3461 6.2) */
+	ck_assert_int_eq(qrun_ids(&q, &dsn, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	snprintf(p, sizeof(p), "%s/queue/mess/%s", dir, dsn.s);
+	ck_assert_int_eq(read_file(p, &text, 1 << 20), 0);
+	for (i = 0; rcpt[i] != NULL; i++) {
+		char want[200];
+
+		snprintf(want, sizeof(want), "Final-Recipient: rfc822; %s\n",
+		    rcpt[i]);
+		ck_assert_msg(strstr(text.s, want) != NULL, "no %s", want);
+	}
+	ck_assert_uint_eq(occurs(text.s, "Action: delivered"), 5);
+	ck_assert_uint_eq(occurs(text.s, "Action: expanded"), 1);
+	ck_assert_int_eq(qrun_drop(&q, dsn.s), 1);
+
+	/* deferred: every target of the account deferred alike, then one
+	 * copy when the mailbox is back */
+	snprintf(p, sizeof(p), "%s/mail/bob", dir);
+	ck_assert((fd = open(p, O_CREAT | O_WRONLY, 0644)) != -1);
+	close(fd);
+	inject_notify(&id, PARAM_NOTIFY_FAILURE, bobs);
+	ck_assert_int_eq(qrun_message(&q, &conf, id.s, now, &next), 0);
+	ck_assert_int_eq(next, now + 900);
+	state_of(id.s, &m);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(m.st.r[i].state, QR_ROUTED);
+		ck_assert_uint_eq(m.st.r[i].nt, 1);
+		ck_assert_int_eq(m.st.r[i].t[0].state, QT_DEFERRED);
+		ck_assert_uint_eq(m.st.r[i].t[0].attempts, 1);
+		ck_assert_int_eq(m.st.r[i].t[0].next, now + 900);
+		ck_assert_str_eq(m.st.r[i].t[0].error,
+		    "4.2.0 mailbox unavailable");
+	}
+	queue_msg_close(&m);
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(qrun_message(&q, &conf, id.s, now + 900, &next), 0);
+	ck_assert_int_eq(next, 0);
+	ck_assert_uint_eq(mailbox("bob"), 1);
+	ck_assert_uint_eq(count_dir("queue/mess"), 0);
+
+	/* failed: each recipient gets its failure in the DSN */
+	conf.maildir_max = 4;
+	inject_notify(&id, 0, bobs);
+	ck_assert_int_eq(qrun_message(&q, &conf, id.s, now, &next), 0);
+	ck_assert_int_eq(next, 0);
+	ck_assert_uint_eq(mailbox("bob"), 1);
+	ck_assert_int_eq(qrun_ids(&q, &dsn, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	snprintf(p, sizeof(p), "%s/queue/mess/%s", dir, dsn.s);
+	ck_assert_int_eq(read_file(p, &text, 1 << 20), 0);
+	ck_assert_uint_eq(occurs(text.s, "Action: failed"), 3);
+	ck_assert_uint_eq(occurs(text.s, "Status: 5.2.3"), 3);
+	ck_assert_ptr_nonnull(strstr(text.s,
+	    "Final-Recipient: rfc822; bob+2@example.test\n"));
+	conf.maildir_max = 0;
+	buf_free(&id);
+	buf_free(&dsn);
+	buf_free(&text);
+}
+END_TEST
+
+/*
+ * Damaged files (issue 9.10): queue_msg_open says which, the
+ * administrator's list and kick report them as QRUN_DAMAGED.
+ */
+START_TEST(t_damaged)
+{
+	struct buf id = BUF_INIT, out = BUF_INIT;
+	struct queue_msg m;
+	const char *dmg;
+	char p[4200], want[300];
+	time_t now = time(NULL);
+
+	inject(&id, "s@x.example", "Subject: t\n\nhello\n", "demo@example.test",
+	    NULL);
+	snprintf(p, sizeof(p), "%s/queue/env/%s", dir, id.s);
+	ck_assert_int_eq(atomic_replace(p, "postern-state 1\nrcpt 7\n", 23,
+	    0600), 0);
+	errno = 0;
+	ck_assert_int_eq(queue_msg_open(&q, id.s, 0, &m), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_str_eq(m.damaged, QUEUE_DAMAGED_STATE);
+	ck_assert_int_eq(qrun_list(&q, id.s, now, &out, &dmg), QRUN_DAMAGED);
+	ck_assert_str_eq(dmg, QUEUE_DAMAGED_STATE);
+	snprintf(want, sizeof(want), "%s age=0s damaged=env/%s error=%s\n",
+	    id.s, id.s, "malformed state file");
+	ck_assert_str_eq(out.s, want);
+	dmg = NULL;
+	ck_assert_int_eq(qrun_kick(&q, id.s, now, &dmg), QRUN_DAMAGED);
+	ck_assert_str_eq(dmg, QUEUE_DAMAGED_STATE);
+	/* a damaged head */
+	ck_assert_int_eq(unlink(p), 0);
+	snprintf(p, sizeof(p), "%s/queue/mess/%s", dir, id.s);
+	ck_assert_int_eq(atomic_replace(p, "postern-envelope 1\nno end",
+	    25, 0640), 0);
+	ck_assert_int_eq(queue_msg_open(&q, id.s, 0, &m), -1);
+	ck_assert_str_eq(m.damaged, QUEUE_DAMAGED_HEAD);
+	buf_reset(&out);
+	ck_assert_int_eq(qrun_list(&q, id.s, now, &out, &dmg), QRUN_DAMAGED);
+	ck_assert_str_eq(dmg, QUEUE_DAMAGED_HEAD);
+	ck_assert_ptr_nonnull(strstr(out.s, " damaged=mess/"));
+	ck_assert_str_eq(qrun_damage_text(dmg), "malformed envelope head");
+	/* a malformed id is no damaged file */
+	ck_assert_int_eq(queue_msg_open(&q, "../x", 0, &m), -1);
+	ck_assert_ptr_null(m.damaged);
+	ck_assert_int_eq(qrun_list(&q, "../x", now, &out, &dmg), -1);
+	ck_assert_ptr_null(dmg);
+	/* a good one is listed as before */
+	ck_assert_int_eq(qrun_drop(&q, id.s), 1);
+	inject(&id, "s@x.example", "x\n", "demo@example.test", NULL);
+	buf_reset(&out);
+	ck_assert_int_eq(qrun_list(&q, id.s, now, &out, &dmg), 1);
+	ck_assert_ptr_null(dmg);
+	ck_assert_int_eq(qrun_kick(&q, id.s, now, NULL), 1);
+	buf_free(&id);
+	buf_free(&out);
+}
+END_TEST
+
 static Suite *
 queue_suite(void)
 {
@@ -867,6 +1077,8 @@ queue_suite(void)
 	tcase_add_test(tq, t_layout_inject);
 	tcase_add_test(tq, t_transitions);
 	tcase_add_test(tq, t_expiry_and_hold);
+	tcase_add_test(tq, t_one_copy);
+	tcase_add_test(tq, t_damaged);
 	tcase_set_timeout(tq, 60);
 	suite_add_tcase(s, tq);
 	return s;
