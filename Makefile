@@ -195,14 +195,15 @@ bench: deps
 	@$(MAKE) --no-print-directory SAN=0 O=build progs
 	@scripts/bench
 
-# make run: a complete local instance in ./run (SMTP on 127.0.0.1:2525);
-# make stop ends it.
+# make run: a complete local instance in ./run (SMTP on 127.0.0.1:2525),
+# running once SMTP answers, or failing with the reason; make stop ends it
+# (exit 100 when none runs there).  RUN_DIR=dir and SMTP_PORT=port choose
+# others (scripts/run-local): make stop RUN_DIR=dir for the same one.
 run: deps
 	@$(MAKE) --no-print-directory SAN=0 O=build progs
 	@scripts/run-local
 
 stop:
-	@s6-svscanctl -t run/services 2>/dev/null || \
-	    echo "stop: no instance running in ./run"
+	@scripts/run-local stop
 
 .PHONY: bench run stop

@@ -27,8 +27,8 @@
 #include "queue/route.h"
 
 static const char usage[] =
-    "conf-init [-h] [-f] [-T] [-d DIR] [-g GROUP] [-n HOSTNAME] DOMAIN "
-    "[ACCOUNT...]";
+    "conf-init [-fhT] [-d dir] [-g group] [-n hostname] domain "
+    "[account ...]";
 
 static const char makefile[] =
 "# postern configuration: `make` compiles each text table into its CDB\n"

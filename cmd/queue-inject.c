@@ -11,7 +11,7 @@
 #include "base/log.h"
 #include "queue/queue.h"
 
-#define USAGE	"queue-inject [-h] -f sender [-o key=value]... [--] rcpt..."
+#define USAGE	"queue-inject [-h] -f sender [-o key=value ...] [--] rcpt ..."
 
 int
 main(int argc, char **argv)

@@ -37,8 +37,7 @@ preload(void *arg)
 	free(key);
 }
 
-#define USAGE	"smtp-recv [-c maxconn] [-x rules.cdb] " \
-		"(fd 0: a connection, or a listening socket)"
+#define USAGE	"smtp-recv [-h] [-c maxconn] [-x rules.cdb]"
 
 int
 main(int argc, char **argv)

@@ -8,7 +8,7 @@
 #include "base/control.h"
 #include "base/log.h"
 
-static const char usage[] = "table-compile [-h] [-l] [-m MODE] SRC DST";
+static const char usage[] = "table-compile [-hl] [-m mode] src dst";
 
 /* An octal mode of 1 to 4 digits. */
 static int

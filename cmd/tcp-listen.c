@@ -18,7 +18,7 @@
 #include "base/log.h"
 #include "base/num.h"
 
-#define USAGE	"tcp-listen [-U] [-u uid] [-g gid] [-b backlog] host port " \
+#define USAGE	"tcp-listen [-hU] [-u uid] [-g gid] [-b backlog] host port " \
 		"program [arg ...]"
 
 static unsigned long

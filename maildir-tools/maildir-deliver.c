@@ -15,8 +15,8 @@
 #include "base/num.h"
 #include "store/maildir.h"
 
-#define USAGE	"maildir-deliver [-hv] [-f return-path] [-d delivered-to] " \
-		"[-s maxsize] [-F folder] dir"
+#define USAGE	"maildir-deliver [-hv] [-d delivered-to] [-F folder] " \
+		"[-f return-path] [-s maxsize] dir"
 
 static size_t	parse_size(const char *);
 static int	has_control(const char *);
