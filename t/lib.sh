@@ -2,6 +2,9 @@
 # print TAP.  Source it:  . "$TOP/t/lib.sh"
 # $BIN is the build's bin directory (t/run sets it), $TOP the source tree.
 # Each test gets a scratch directory $T, removed at exit.
+# Every script starts with "plan N" (the number of assertions it will
+# print, computed before the first one); t/run fails a script whose count
+# of results differs from its plan, so one that stops early is a failure.
 
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${BIN:=$TOP/build/bin}"
@@ -12,6 +15,16 @@ trap 'rm -rf "$T"' EXIT
 trap 'exit 111' INT TERM
 _n=0
 
+plan() {	# plan N: the TAP plan line "1..N"; call once, before any result
+	echo "1..$1"
+}
+skip() {	# skip "reason" [count]: count (default 1) TAP skips, not passes
+	_k=${2:-1}
+	while [ "$_k" -gt 0 ]; do
+		_n=$((_n + 1)); echo "ok $_n - skipped # SKIP $1"
+		_k=$((_k - 1))
+	done
+}
 ok() {		# ok "description"
 	_n=$((_n + 1)); echo "ok $_n - $1"
 }
@@ -47,17 +60,50 @@ lacks() {	# lacks "description" file pattern
 count_files() {	# count_files dir: number of entries (not . and ..)
 	ls -A "$1" 2>/dev/null | wc -l | tr -d ' '
 }
-free_port() {	# a free TCP port on 127.0.0.1
-	/usr/bin/python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-wait_port() {	# wait_port PORT [tenths]: until 127.0.0.1:PORT accepts
-	_i=0
-	until /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1).close()" 2>/dev/null; do
-		_i=$((_i + 1))
-		[ "$_i" -gt "${2:-100}" ] && return 1
-		sleep 0.1
+# Waits are event-driven: they poll for the thing itself and end as soon
+# as it is there, with a generous bound (60 s) so that a loaded machine
+# (two suites at once, the sanitizer build) is not taken for a failure.
+wait_for() {	# wait_for SECONDS command...: until the command succeeds
+	_t=$(($1 * 20)); shift
+	until "$@"; do
+		[ "$_t" -gt 0 ] || return 1
+		sleep 0.05; _t=$((_t - 1))
 	done
+}
+free_port() {	# a free TCP port, below the ephemeral range (32768-60999)
+	# so that no client connection's own port takes it before use
+	/usr/bin/python3 -c 'import random, socket
+while True:
+    p = random.randint(20000, 32767)
+    try:
+        for fam, host in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+            with socket.socket(fam) as s:
+                try:
+                    s.bind((host, p))
+                except OSError as e:
+                    if fam != socket.AF_INET6 or e.errno != 99:
+                        raise	# 99: no IPv6 here
+        print(p)
+        break
+    except OSError:
+        pass'
+}
+wait_port() {	# wait_port PORT [seconds]: until 127.0.0.1:PORT accepts a
+		# connection, at most that long (default 60)
+	/usr/bin/python3 -c 'import socket, sys, time
+port, end = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+while True:
+    try:
+        socket.create_connection(("127.0.0.1", port),
+                                 max(1, min(10, end - time.monotonic()))).close()
+        sys.exit(0)
+    except OSError:	# refused, or a timeout on a busy machine
+        if time.monotonic() >= end:
+            sys.exit(1)
+        time.sleep(0.05)' "$1" "${2:-60}"
+}
+listening() {	# listening PORT: a socket listens on PORT (any address),
+		# as /proc/net/tcp and tcp6 say; connects to nothing
+	awk -v p="$(printf '%04X' "$1")" '$4 == "0A" && $2 ~ (":" p "$") { f = 1 }
+	    END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }

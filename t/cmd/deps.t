@@ -3,6 +3,7 @@
 # install, the exact apt-get line and exit 111.  dpkg-query is replaced by
 # a stand-in that reports one package missing, so nothing is installed.
 . "$TOP/t/lib.sh"
+plan 4
 
 mkdir -p "$T/fake"
 cat >"$T/fake/dpkg-query" <<'EOF2'
@@ -23,7 +24,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
 	contains "prints the apt-get line" "$T/err" \
 	    '^apt-get update && apt-get install -y swaks$'
 else
-	ok "# SKIP not root or no setpriv"
+	skip "missing package as a user: not root or no setpriv" 2
 fi
 # with everything reported installed, it does nothing at all
 cat >"$T/fake/dpkg-query" <<'EOF2'

@@ -3,6 +3,7 @@
 # that lib/README's layer table lets it use; every lib/ file is in a
 # folder the table names; includes of lib/ headers always name the folder.
 . "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}/t/lib.sh"
+plan 6
 cd "$TOP" || exit 111
 
 # the table: lines "    NAME: DEP DEP ..." between the heading line and

@@ -1,6 +1,7 @@
 #!/bin/sh
 # table-compile: text table -> CDB, atomic, errors name the line.
 . "$TOP/t/lib.sh"
+plan 27
 
 cd "$T" || exit 111
 printf '# comment\n\nDemo@Example.TEST demo\nkey: value with  spaces\nempty\ndup first\ndup second\n' >tab

@@ -13,13 +13,15 @@
 # 127.0.0.1 is used; every wait is bounded.  Starting Postfix needs root.
 . "$TOP/t/lib.sh"
 
+N=41
+plan $N
 py=/usr/bin/python3
 if [ ! -x /usr/sbin/postfix ]; then
-	echo "ok 1 # SKIP postfix not installed"
+	skip "postfix not installed" $N
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
-	echo "ok 1 # SKIP starting a Postfix instance needs root"
+	skip "starting a Postfix instance needs root" $N
 	exit 0
 fi
 # Postfix's daemons run as user postfix and must reach their queue in $T

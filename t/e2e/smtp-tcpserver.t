@@ -9,10 +9,11 @@
 PY=/usr/bin/python3
 for p in tcpserver swaks; do
 	if ! command -v $p >/dev/null 2>&1; then
-		echo "ok 1 # SKIP $p not installed"
+		plan 1; skip "$p not installed"
 		exit 0
 	fi
 done
+plan 54
 
 conf=$T/conf
 Q=$T/queue
@@ -50,7 +51,7 @@ port=$(free_port)
 tcpserver -q -R -H -l0 127.0.0.1 "$port" smtp-recv 2>"$T/log" &
 tcpid=$!
 trap 'kill "$tcpid" 2>/dev/null; wait "$tcpid" 2>/dev/null; rm -rf "$T"' EXIT
-if ! wait_port "$port" 50; then
+if ! wait_port "$port"; then
 	not_ok "tcpserver listens on $port"
 	exit 1
 fi
@@ -63,7 +64,7 @@ last() {	# the newest queued message: $T/head, $T/msg
 	sed '/^$/q' "$_f" >"$T/head"
 	sed '1,/^$/d' "$_f" >"$T/msg"
 }
-sw() { swaks --server 127.0.0.1 --port "$port" --timeout 20 "$@" >"$T/sw" 2>&1; }
+sw() { swaks --server 127.0.0.1 --port "$port" --timeout 60 "$@" >"$T/sw" 2>&1; }
 
 # --- swaks -------------------------------------------------------------------
 clean
@@ -108,7 +109,7 @@ import smtplib, ssl, socket, sys
 port = int(sys.argv[1])
 what = sys.argv[2]
 def conn():
-    return smtplib.SMTP("127.0.0.1", port, local_hostname="py.client.test", timeout=20)
+    return smtplib.SMTP("127.0.0.1", port, local_hostname="py.client.test", timeout=60)
 def msg(subject, extra=b""):
     return b"Subject: " + subject.encode() + b"\r\n\r\nhello" + extra + b"\r\n"
 if what == "plain":
@@ -169,7 +170,7 @@ elif what == "filter":
         print("refused", e.smtp_code, e.smtp_error.decode())
     s.quit()
 elif what == "bdat" or what == "pipeline":
-    c = socket.create_connection(("127.0.0.1", port), 20)
+    c = socket.create_connection(("127.0.0.1", port), 60)
     f = c.makefile("rb")
     def replies(n):
         out = []

@@ -10,9 +10,10 @@
 . "$TOP/t/lib.sh"
 
 if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null 2>&1; then
-	echo "ok 1 # SKIP needs root and setpriv"
+	plan 1; skip "needs root and setpriv"
 	exit 0
 fi
+plan 18
 QU=1 SU=65534 G=65534 OTHER_G=4242
 pids=
 trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT

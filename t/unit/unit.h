@@ -2,7 +2,11 @@
  * unit.h: the main of every check(1) unit test program.  Each
  * t/unit/test_MODULE.c defines a Suite *MODULE_suite(void) and ends with
  * UNIT_MAIN(MODULE_suite).  Results go to stdout as TAP, one line per test,
- * which t/run counts.
+ * which t/run counts; check prints the plan 1..N after the last test, so a
+ * program that dies before its end has no plan and t/run fails it.
+ * check's default time limit per test is 4 s, too little on a loaded
+ * machine (and under the sanitizers): the default here is 120 s, unless
+ * CK_DEFAULT_TIMEOUT is set (tcase_set_timeout still overrides both).
  */
 #ifndef POSTERN_UNIT_H
 #define POSTERN_UNIT_H
@@ -15,9 +19,11 @@
 int									\
 main(void)								\
 {									\
-	SRunner *sr = srunner_create(suitefn());			\
+	SRunner *sr;							\
 	int failed;							\
 									\
+	setenv("CK_DEFAULT_TIMEOUT", "120", 0);	/* before tcase_create */ \
+	sr = srunner_create(suitefn());					\
 	srunner_set_tap(sr, "-");					\
 	srunner_run_all(sr, CK_SILENT);					\
 	failed = srunner_ntests_failed(sr);				\
