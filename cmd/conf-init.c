@@ -76,6 +76,17 @@ valid_domain(const char *s)
 	return 1;
 }
 
+/* Without -f, exit 100 when path is there already. */
+static void
+refuse_if_there(const char *path)
+{
+	if (!force && access(path, F_OK) == 0)
+		die(EXIT_PERM, "%s exists; not overwriting it (use -f)",
+		    path);
+}
+
+/* The file name in dir, with b, atomically; exit 100 when it is there
+ * (without -f), 111 when it cannot be written. */
 static void
 put(const char *name, const struct buf *b, mode_t mode)
 {
@@ -83,9 +94,7 @@ put(const char *name, const struct buf *b, mode_t mode)
 
 	if (buf_printf(&path, "%s/%s", dir, name) == -1)
 		die_nomem();
-	if (!force && access(path.s, F_OK) == 0)
-		die(EXIT_PERM, "%s exists; not overwriting it (use -f)",
-		    path.s);
+	refuse_if_there(path.s);
 	if (atomic_replace(path.s, b->s, b->len, mode) == -1)
 		die_sys(EXIT_TEMP, "unable to write %s", path.s);
 	buf_free(&path);
@@ -106,30 +115,17 @@ compile(const char *name)
 	buf_free(&dst);
 }
 
+/* The key k in PEM into out, or with k NULL the certificate x: 0 / -1. */
 static int
-pem_key(EVP_PKEY *k, struct buf *out)
+pem_encode(EVP_PKEY *k, X509 *x, struct buf *out)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p;
 	long n;
 	int r = -1;
 
-	if (b != NULL && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL,
-	    NULL) == 1 && (n = BIO_get_mem_data(b, &p)) > 0)
-		r = buf_set(out, p, (size_t)n);
-	BIO_free(b);
-	return r;
-}
-
-static int
-pem_cert(X509 *x, struct buf *out)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *p;
-	long n;
-	int r = -1;
-
-	if (b != NULL && PEM_write_bio_X509(b, x) == 1 &&
+	if (b != NULL && (k != NULL ? PEM_write_bio_PrivateKey(b, k, NULL,
+	    NULL, 0, NULL, NULL) : PEM_write_bio_X509(b, x)) == 1 &&
 	    (n = BIO_get_mem_data(b, &p)) > 0)
 		r = buf_set(out, p, (size_t)n);
 	BIO_free(b);
@@ -179,7 +175,7 @@ selfsigned(const char *host, const char *domain)
 	/* DESIGN.md 6: secrets readable by the one uid that needs them; with
 	 * -g, by the group of the smtp user too (the key is written 0600
 	 * and only then handed to the group) */
-	if (pem_key(k, &pem) == -1)
+	if (pem_encode(k, NULL, &pem) == -1)
 		die(EXIT_TEMP, "unable to encode the key");
 	put("tls/key.pem", &pem, 0600);
 	if (tls_gid != (gid_t)-1) {
@@ -195,7 +191,7 @@ selfsigned(const char *host, const char *domain)
 			die_sys(EXIT_TEMP, "unable to give %s to the group",
 			    path.s);
 	}
-	if (pem_cert(x, &pem) == -1)
+	if (pem_encode(NULL, x, &pem) == -1)
 		die(EXIT_TEMP, "unable to encode the certificate");
 	put("tls/cert.pem", &pem, 0644);
 	OPENSSL_cleanse(pem.s, pem.len);
@@ -220,13 +216,148 @@ group_id(const char *s)
 	die(EXIT_PERM, "unknown group: %s", s);
 }
 
+/* The domain and the account names valid, or exit 100. */
+static void
+check_names(const char *domain, char **acct, int nacct)
+{
+	int i;
+
+	if (!valid_domain(domain))
+		die(EXIT_PERM, "invalid domain: %s", domain);
+	for (i = 0; i < nacct; i++)
+		if (!route_account_ok(acct[i]))
+			die(EXIT_PERM, "invalid account name: %s "
+			    "(lower-case letters, digits, '-', '_', '.')",
+			    acct[i]);
+}
+
+/* Without -n: this host's name when it has a dot, else mail.DOMAIN. */
+static void
+default_host(struct buf *host, const char *domain)
+{
+	char hn[256];
+
+	if (gethostname(hn, sizeof(hn)) == 0 && strchr(hn, '.'))
+		hn[sizeof(hn) - 1] = '\0';
+	else if (snprintf(hn, sizeof(hn), "mail.%s", domain) >=
+	    (int)sizeof(hn))
+		die(EXIT_PERM, "domain too long");
+	if (buf_puts(host, hn) == -1)
+		die_nomem();
+}
+
+/* Without -f, exit 100 when a file conf-init writes is there already:
+ * before writing anything, so a refusal changes nothing. */
+static void
+refuse_existing(void)
+{
+	struct buf path = BUF_INIT;
+	int i;
+
+	for (i = 0; !force && files[i] != NULL; i++) {
+		buf_reset(&path);
+		if (buf_printf(&path, "%s/%s", dir, files[i]) == -1)
+			die_nomem();
+		refuse_if_there(path.s);
+	}
+	buf_free(&path);
+}
+
+/* The control file me: the host name. */
+static void
+write_me(const char *host)
+{
+	struct buf b = BUF_INIT;
+
+	if (buf_printf(&b, "%s\n", host) == -1)
+		die_nomem();
+	put("me", &b, 0644);
+	buf_free(&b);
+}
+
+/* The table domains: the domain, and the host name. */
+static void
+write_domains(const char *host, const char *domain)
+{
+	struct buf b = BUF_INIT;
+
+	/* the host name is local too: smtp-recv takes "postmaster" as
+	 * postmaster@me (RFC 5321 4.5.1), and that must be delivered */
+	if (buf_printf(&b, "# local domains, one per line\n%s\n", domain) ==
+	    -1 || (ascii_casecmp(host, domain) != 0 &&
+	    buf_printf(&b, "%s\n", host) == -1))
+		die_nomem();
+	put("domains", &b, 0644);
+	buf_free(&b);
+}
+
+/* The table recipients: ACCOUNT@domain for each account, or the account
+ * postmaster when there is none. */
+static void
+write_recipients(const char *domain, char **acct, int nacct)
+{
+	struct buf b = BUF_INIT;
+	int i;
+
+	if (buf_puts(&b, "# address account; \"@domain account\" is the "
+	    "domain's catch-all\n") == -1)
+		die_nomem();
+	if (nacct == 0 && buf_printf(&b, "postmaster@%s postmaster\n",
+	    domain) == -1)
+		die_nomem();
+	for (i = 0; i < nacct; i++)
+		if (buf_printf(&b, "%s@%s %s\n", acct[i], domain, acct[i]) ==
+		    -1)
+			die_nomem();
+	put("recipients", &b, 0644);
+	buf_free(&b);
+}
+
+/* The table aliases: postmaster and abuse to the first account (first
+ * NULL: none). */
+static void
+write_aliases(const char *host, const char *domain, const char *first)
+{
+	struct buf b = BUF_INIT;
+	const char *to = first != NULL ? first : "postmaster";
+
+	/* RFC 5321 4.5.1: postmaster, at the domain and at the host name;
+	 * RFC 2142: abuse.  Without accounts postmaster@domain is the
+	 * account postmaster itself. */
+	if (buf_puts(&b, "# address target, target, ...\n") == -1 ||
+	    (first != NULL && buf_printf(&b, "postmaster@%s %s@%s\n"
+	    "abuse@%s %s@%s\n", domain, to, domain, domain, to,
+	    domain) == -1) ||
+	    (ascii_casecmp(host, domain) != 0 &&
+	    buf_printf(&b, "postmaster@%s %s@%s\n", host, to,
+	    domain) == -1))
+		die_nomem();
+	put("aliases", &b, 0644);
+	buf_free(&b);
+}
+
+/* The files that are the same for every domain: subaddress-delimiter
+ * and the Makefile. */
+static void
+write_fixed(void)
+{
+	struct buf b = BUF_INIT;
+
+	if (buf_puts(&b, "+\n") == -1)
+		die_nomem();
+	put("subaddress-delimiter", &b, 0644);
+	if (buf_set(&b, makefile, sizeof(makefile) - 1) == -1)
+		die_nomem();
+	put("Makefile", &b, 0644);
+	buf_free(&b);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct buf b = BUF_INIT, host = BUF_INIT;
-	const char *domain, *first;
-	char hn[256];
-	int c, i, tls = 1;
+	struct buf host = BUF_INIT;
+	const char *domain;
+	int c, tls = 1;
 
 	log_init(argv[0]);
 	dir = control_dir();
@@ -257,81 +388,19 @@ main(int argc, char **argv)
 	if (argc < 1)
 		die_usage(usage);
 	domain = argv[0];
-	if (!valid_domain(domain))
-		die(EXIT_PERM, "invalid domain: %s", domain);
-	for (i = 1; i < argc; i++)
-		if (!route_account_ok(argv[i]))
-			die(EXIT_PERM, "invalid account name: %s "
-			    "(lower-case letters, digits, '-', '_', '.')",
-			    argv[i]);
-	first = argc > 1 ? argv[1] : "postmaster";
-	if (host.len == 0) {
-		if (gethostname(hn, sizeof(hn)) == 0 && strchr(hn, '.'))
-			hn[sizeof(hn) - 1] = '\0';
-		else if (snprintf(hn, sizeof(hn), "mail.%s", domain) >=
-		    (int)sizeof(hn))
-			die(EXIT_PERM, "domain too long");
-		if (buf_puts(&host, hn) == -1)
-			die_nomem();
-	}
+	check_names(domain, argv + 1, argc - 1);
+	if (host.len == 0)
+		default_host(&host, domain);
 	if (!valid_domain(host.s))
 		die(EXIT_PERM, "invalid host name: %s", host.s);
 	if (mkdir_p(dir, 0755) == -1)
 		die_sys(EXIT_TEMP, "unable to create %s", dir);
-	/* refuse before writing anything, so a refusal changes nothing */
-	for (i = 0; !force && files[i] != NULL; i++) {
-		buf_reset(&b);
-		if (buf_printf(&b, "%s/%s", dir, files[i]) == -1)
-			die_nomem();
-		if (access(b.s, F_OK) == 0)
-			die(EXIT_PERM, "%s exists; not overwriting it (use -f)",
-			    b.s);
-	}
-	buf_reset(&b);
-
-	if (buf_printf(&b, "%s\n", host.s) == -1)
-		die_nomem();
-	put("me", &b, 0644);
-	buf_reset(&b);
-	/* the host name is local too: smtp-recv takes "postmaster" as
-	 * postmaster@me (RFC 5321 4.5.1), and that must be delivered */
-	if (buf_printf(&b, "# local domains, one per line\n%s\n", domain) ==
-	    -1 || (ascii_casecmp(host.s, domain) != 0 &&
-	    buf_printf(&b, "%s\n", host.s) == -1))
-		die_nomem();
-	put("domains", &b, 0644);
-	buf_reset(&b);
-	if (buf_puts(&b, "# address account; \"@domain account\" is the "
-	    "domain's catch-all\n") == -1)
-		die_nomem();
-	if (argc == 1 && buf_printf(&b, "postmaster@%s postmaster\n",
-	    domain) == -1)
-		die_nomem();
-	for (i = 1; i < argc; i++)
-		if (buf_printf(&b, "%s@%s %s\n", argv[i], domain, argv[i]) ==
-		    -1)
-			die_nomem();
-	put("recipients", &b, 0644);
-	buf_reset(&b);
-	/* RFC 5321 4.5.1: postmaster, at the domain and at the host name;
-	 * RFC 2142: abuse.  Without accounts postmaster@domain is the
-	 * account postmaster itself. */
-	if (buf_puts(&b, "# address target, target, ...\n") == -1 ||
-	    (argc > 1 && buf_printf(&b, "postmaster@%s %s@%s\n"
-	    "abuse@%s %s@%s\n", domain, first, domain, domain, first,
-	    domain) == -1) ||
-	    (ascii_casecmp(host.s, domain) != 0 &&
-	    buf_printf(&b, "postmaster@%s %s@%s\n", host.s, first,
-	    domain) == -1))
-		die_nomem();
-	put("aliases", &b, 0644);
-	buf_reset(&b);
-	if (buf_puts(&b, "+\n") == -1)
-		die_nomem();
-	put("subaddress-delimiter", &b, 0644);
-	if (buf_set(&b, makefile, sizeof(makefile) - 1) == -1)
-		die_nomem();
-	put("Makefile", &b, 0644);
+	refuse_existing();
+	write_me(host.s);
+	write_domains(host.s, domain);
+	write_recipients(domain, argv + 1, argc - 1);
+	write_aliases(host.s, domain, argc > 1 ? argv[1] : NULL);
+	write_fixed();
 	compile("domains");
 	compile("recipients");
 	compile("aliases");
@@ -339,7 +408,6 @@ main(int argc, char **argv)
 		selfsigned(host.s, domain);
 	log_info("dir=%s domain=%s host=%s accounts=%d tls=%s", dir, domain,
 	    host.s, argc > 1 ? argc - 1 : 1, tls ? "self-signed" : "none");
-	buf_free(&b);
 	buf_free(&host);
 	return 0;
 }

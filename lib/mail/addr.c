@@ -52,6 +52,7 @@ static void collapse(struct buf *);
 static char *dupmem(const char *, size_t);
 static int unfold(struct buf *, const char *, size_t);
 static int ctx_start(struct ctx *, const char *, size_t, struct addr_err *);
+static void ctx_end(struct ctx *);
 static void list_truncate(struct addr_list *, size_t, size_t);
 static int list_add(struct ctx *, int, const char *, unsigned);
 static int angle_addr(struct ctx *, unsigned *);
@@ -60,6 +61,10 @@ static int group(struct ctx *);
 static int smtp_domain(struct lx *, unsigned, unsigned *);
 static int smtp_literal(struct lx *);
 static int smtp_local(struct lx *, unsigned, unsigned *, struct buf *);
+static int smtp_route(struct lx *, unsigned, unsigned *);
+static int smtp_mailbox(struct lx *, unsigned, struct addr_path *);
+static int smtp_path_addr(struct lx *, unsigned, struct addr_path *);
+static int smtp_after_path(struct lx *, struct addr_path *);
 
 static int
 fail(struct lx *x, size_t pos, const char *why)
@@ -790,6 +795,17 @@ ctx_start(struct ctx *c, const char *s, size_t n, struct addr_err *err)
 	return 0;
 }
 
+/* The end of a parse begun by ctx_start: the copy and the buffers freed. */
+static void
+ctx_end(struct ctx *c)
+{
+	free((char *)c->x.s);
+	buf_free(&c->name);
+	buf_free(&c->local);
+	buf_free(&c->dom);
+	buf_free(&c->tmp);
+}
+
 int
 addr_parse(struct addr_list *l, const char *s, size_t n, unsigned flags,
     struct addr_err *err)
@@ -842,11 +858,7 @@ out:
 		list_truncate(l, n0, g0);
 		errno = e;
 	}
-	free((char *)c.x.s);
-	buf_free(&c.name);
-	buf_free(&c.local);
-	buf_free(&c.dom);
-	buf_free(&c.tmp);
+	ctx_end(&c);
 	return r;
 }
 
@@ -1079,13 +1091,135 @@ smtp_local(struct lx *x, unsigned flags, unsigned *pflags, struct buf *b)
 	return 0;
 }
 
+/*
+ * RFC 5321 4.1.2 A-d-l = At-domain *("," At-domain) ":", from the '@' at
+ * x->i; checked, and ignored (appendix C).
+ */
+static int
+smtp_route(struct lx *x, unsigned flags, unsigned *pflags)
+{
+	for (;;) {
+		x->i++;
+		if (smtp_domain(x, flags, pflags) == -1)
+			return -1;
+		if (x->i < x->n && x->s[x->i] == ',' && x->i + 1 < x->n &&
+		    x->s[x->i + 1] == '@') {
+			x->i++;
+			continue;
+		}
+		if (x->i < x->n && x->s[x->i] == ':')
+			break;
+		return unexpected(x, "bad source route");
+	}
+	x->i++;
+	*pflags |= ADDR_P_ROUTE;
+	return 0;
+}
+
+/* RFC 5321 4.1.2 Mailbox ">" at x->i: its canonical "local@domain" in
+ * p->addr, p->at set. */
+static int
+smtp_mailbox(struct lx *x, unsigned flags, struct addr_path *p)
+{
+	struct buf local = BUF_INIT;
+	size_t dstart;
+	int r = -1;
+
+	if (smtp_local(x, flags, &p->flags, &local) == -1)
+		goto out;
+	if (x->i >= x->n || x->s[x->i] != '@') {
+		unexpected(x, "expected '@'");
+		goto out;
+	}
+	x->i++;
+	dstart = x->i;
+	if (x->i < x->n && x->s[x->i] == '[') {
+		if (smtp_literal(x) == -1)
+			goto out;
+		p->flags |= ADDR_P_LITERAL;
+		if (x->i - dstart > ADDR_DOMAIN_MAX) {
+			fail(x, dstart, "domain too long");
+			goto out;
+		}
+	} else if (smtp_domain(x, flags, &p->flags) == -1)
+		goto out;
+	if (x->i >= x->n || x->s[x->i] != '>') {
+		unexpected(x, "expected '>'");
+		goto out;
+	}
+	x->i++;
+	if (addr_local_canon(&p->addr, local.s, local.len) == -1) {
+		nomem(x);
+		goto out;
+	}
+	p->at = p->addr.len;
+	if (buf_putc(&p->addr, '@') == -1 ||
+	    buf_put(&p->addr, x->s + dstart, x->i - 1 - dstart) == -1) {
+		nomem(x);
+		goto out;
+	}
+	r = 0;
+out:
+	buf_free(&local);
+	return r;
+}
+
+/*
+ * The path after its '<' (at x->i) to its '>' included: "<>", a source
+ * route, "<Postmaster>", a mailbox; p->addr, p->at and p->flags set.
+ */
+static int
+smtp_path_addr(struct lx *x, unsigned flags, struct addr_path *p)
+{
+	if (x->i < x->n && x->s[x->i] == '>') {
+		/* RFC 5321 4.1.1.2: the null reverse-path */
+		if (!(flags & ADDR_SMTP_NULL))
+			return fail(x, 0, "null path not allowed here");
+		p->flags |= ADDR_P_NULL;
+		x->i++;
+		return 0;
+	}
+	if (x->i < x->n && x->s[x->i] == '@' &&
+	    smtp_route(x, flags, &p->flags) == -1)
+		return -1;
+	/* RFC 5321 4.1.1.3: "<Postmaster>" without a domain */
+	if ((flags & ADDR_SMTP_PM) && !(p->flags & ADDR_P_ROUTE) &&
+	    x->n - x->i >= 11 &&
+	    ascii_ncasecmp(x->s + x->i, "postmaster>", 11) == 0) {
+		if (buf_put(&p->addr, x->s + x->i, 10) == -1)
+			return nomem(x);
+		p->flags |= ADDR_P_PM;
+		p->at = 10;
+		x->i += 11;
+		return 0;
+	}
+	return smtp_mailbox(x, flags, p);
+}
+
+/* After the path (x->i past its '>'): its length, then the end or SP and
+ * the parameters, whose offset goes to p->params. */
+static int
+smtp_after_path(struct lx *x, struct addr_path *p)
+{
+	/* RFC 5321 4.5.3.1.3: the path with its punctuation */
+	if (x->i > ADDR_PATH_MAX)
+		return fail(x, 0, "path too long");
+	/* RFC 5321 4.1.2: Reverse-path [SP Mail-parameters] */
+	if (x->i < x->n) {
+		if (x->s[x->i] != ' ')
+			return unexpected(x, "expected SP after the path");
+		while (x->i < x->n && x->s[x->i] == ' ')
+			x->i++;
+	}
+	p->params = x->i;
+	return 0;
+}
+
 int
 addr_smtp_path(struct addr_path *p, const char *s, size_t n, unsigned flags,
     struct addr_err *err)
 {
 	struct lx x = {s, n, 0, err};
-	struct buf local = BUF_INIT;
-	size_t dstart;
 	int r = -1;
 
 	if (err != NULL) {
@@ -1103,106 +1237,15 @@ addr_smtp_path(struct addr_path *p, const char *s, size_t n, unsigned flags,
 		goto out;
 	}
 	x.i = 1;
-	if (x.i < n && s[x.i] == '>') {
-		/* RFC 5321 4.1.1.2: the null reverse-path */
-		if (!(flags & ADDR_SMTP_NULL)) {
-			fail(&x, 0, "null path not allowed here");
-			goto out;
-		}
-		p->flags |= ADDR_P_NULL;
-		x.i++;
-		goto params;
-	}
-	if (x.i < n && s[x.i] == '@') {
-		/*
-		 * RFC 5321 4.1.2 A-d-l = At-domain *("," At-domain) ":";
-		 * accepted and ignored (appendix C).
-		 */
-		for (;;) {
-			x.i++;
-			if (smtp_domain(&x, flags, &p->flags) == -1)
-				goto out;
-			if (x.i < n && s[x.i] == ',' && x.i + 1 < n &&
-			    s[x.i + 1] == '@') {
-				x.i++;
-				continue;
-			}
-			if (x.i < n && s[x.i] == ':')
-				break;
-			unexpected(&x, "bad source route");
-			goto out;
-		}
-		x.i++;
-		p->flags |= ADDR_P_ROUTE;
-	}
-	/* RFC 5321 4.1.1.3: "<Postmaster>" without a domain */
-	if ((flags & ADDR_SMTP_PM) && !(p->flags & ADDR_P_ROUTE) &&
-	    n - x.i >= 11 && ascii_ncasecmp(s + x.i, "postmaster>", 11) == 0) {
-		if (buf_put(&p->addr, s + x.i, 10) == -1) {
-			nomem(&x);
-			goto out;
-		}
-		p->flags |= ADDR_P_PM;
-		p->at = 10;
-		x.i += 11;
-		goto params;
-	}
-	if (smtp_local(&x, flags, &p->flags, &local) == -1)
+	if (smtp_path_addr(&x, flags, p) == -1 ||
+	    smtp_after_path(&x, p) == -1)
 		goto out;
-	if (x.i >= n || s[x.i] != '@') {
-		unexpected(&x, "expected '@'");
-		goto out;
-	}
-	x.i++;
-	dstart = x.i;
-	if (x.i < n && s[x.i] == '[') {
-		if (smtp_literal(&x) == -1)
-			goto out;
-		p->flags |= ADDR_P_LITERAL;
-		if (x.i - dstart > ADDR_DOMAIN_MAX) {
-			fail(&x, dstart, "domain too long");
-			goto out;
-		}
-	} else if (smtp_domain(&x, flags, &p->flags) == -1)
-		goto out;
-	if (x.i >= n || s[x.i] != '>') {
-		unexpected(&x, "expected '>'");
-		goto out;
-	}
-	x.i++;
-	if (addr_local_canon(&p->addr, local.s, local.len) == -1) {
-		nomem(&x);
-		goto out;
-	}
-	p->at = p->addr.len;
-	if (buf_putc(&p->addr, '@') == -1 ||
-	    buf_put(&p->addr, s + dstart, x.i - 1 - dstart) == -1) {
-		nomem(&x);
-		goto out;
-	}
-params:
-	/* RFC 5321 4.5.3.1.3: the path with its punctuation */
-	if (x.i > ADDR_PATH_MAX) {
-		fail(&x, 0, "path too long");
-		goto out;
-	}
-	/* RFC 5321 4.1.2: Reverse-path [SP Mail-parameters] */
-	if (x.i < n) {
-		if (s[x.i] != ' ') {
-			unexpected(&x, "expected SP after the path");
-			goto out;
-		}
-		while (x.i < n && s[x.i] == ' ')
-			x.i++;
-	}
-	p->params = x.i;
 	r = 0;
 out:
 	if (r == -1) {
 		buf_reset(&p->addr);
 		p->at = 0;
 	}
-	buf_free(&local);
 	return r;
 }
 
@@ -1332,11 +1375,7 @@ out:
 		msgids_truncate(m, n0);
 		errno = e;
 	}
-	free((char *)c.x.s);
-	buf_free(&c.name);
-	buf_free(&c.local);
-	buf_free(&c.dom);
-	buf_free(&c.tmp);
+	ctx_end(&c);
 	return r;
 }
 

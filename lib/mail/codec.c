@@ -18,7 +18,6 @@ static int	sink_init(struct sink *, struct buf *, size_t, size_t);
 static int	sink_put(struct sink *, const void *, size_t);
 static int	sink_putc(struct sink *, int);
 static int	sink_fail(struct sink *);
-static int	b64val(unsigned char);
 static int	is_lws(unsigned char);
 static size_t	utf8_badlen(const unsigned char *, size_t);
 static int	charset_name(char *, const char *, size_t);
@@ -92,8 +91,8 @@ sink_fail(struct sink *k)
 	return -1;
 }
 
-static int
-b64val(unsigned char c)
+int
+b64_value(int c, int c63)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -103,7 +102,7 @@ b64val(unsigned char c)
 		return c - '0' + 52;
 	if (c == '+')
 		return 62;
-	if (c == '/')
+	if (c == c63)
 		return 63;
 	return -1;
 }
@@ -204,7 +203,7 @@ b64_decode(struct buf *out, const void *in, size_t n, size_t max,
 	if (sink_init(&k, out, max, n / 4 * 3 + 3) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		v = b64val(p[i]);
+		v = b64_value(p[i], '/');
 		if (v < 0) {
 			if (p[i] == '=')
 				break;
@@ -268,7 +267,7 @@ b64_decode_strict(struct buf *out, const void *in, size_t n, int allow_ws)
 			pads++;
 			continue;
 		}
-		if ((v = b64val(p[i])) < 0 || pads > 0)
+		if ((v = b64_value(p[i], '/')) < 0 || pads > 0)
 			goto bad;
 		acc = acc << 6 | (unsigned long)v;
 		if (++q % 4 == 0) {

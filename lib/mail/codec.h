@@ -57,6 +57,10 @@ int	hex_value(int);
  * and tspecials (charset names, MIME types and parameters): 1 / 0. */
 int	mime_token_char(int);
 
+/* The value 0-63 of the base64 digit c, or -1; the 63rd digit is c63:
+ * '/' in RFC 4648 4, ',' in the modified base64 of RFC 3501 5.1.3. */
+int	b64_value(int c, int c63);
+
 int	b64_encode(struct buf *, const void *, size_t);
 int	b64_encode_lines(struct buf *, const void *, size_t, size_t linelen,
 	    const char *eol);

@@ -10,7 +10,6 @@ static const char b64[] =
 
 struct run;
 
-static int	b64val(int);
 static int	fail(struct buf *, size_t, int);
 static int	run_add(struct buf *, struct run *, unsigned int);
 static int	run_close(struct buf *, struct run *);
@@ -20,22 +19,6 @@ fail(struct buf *out, size_t mark, int err)
 {
 	buf_truncate(out, mark);
 	errno = err;
-	return -1;
-}
-
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
 	return -1;
 }
 
@@ -154,7 +137,7 @@ mutf7_decode(const char *str, size_t n, struct buf *out)
 		hi = 0;
 		start = i;
 		while (i < n && s[i] != '-') {
-			if ((v = b64val(s[i])) == -1)
+			if ((v = b64_value(s[i], ',')) == -1)
 				return fail(out, mark, EILSEQ);
 			i++;
 			acc = (acc << 6) | (unsigned long)v;

@@ -542,6 +542,12 @@ struct report {
 	struct buf	 diag;
 };
 
+/* The reports of one DSN, in the order of the recipients */
+struct reports {
+	struct report	*v;
+	size_t		 n, cap;
+};
+
 static int
 inject_out(void *ctx, const void *p, size_t n)
 {
@@ -550,19 +556,20 @@ inject_out(void *ctx, const void *p, size_t n)
 
 /* Add a report of recipient i; diag from the error text. */
 static int
-add_report(struct report **v, size_t *n, size_t *cap, struct work *w,
-    size_t i, enum dsn_action a, const char *error, const char *target,
-    time_t last, unsigned *flags, unsigned flag)
+add_report(struct reports *rl, struct work *w, size_t i, enum dsn_action a,
+    const char *error, const char *target, time_t last, unsigned *flags,
+    unsigned flag)
 {
 	struct report *rp, *nv;
 	const char *text;
 
-	if ((nv = array_ready(*v, cap, *n + 1, sizeof(**v))) == NULL)
+	if ((nv = array_ready(rl->v, &rl->cap, rl->n + 1, sizeof(*nv))) ==
+	    NULL)
 		return -1;
-	*v = nv;
-	rp = &nv[*n];
+	rl->v = nv;
+	rp = &nv[rl->n];
 	memset(rp, 0, sizeof(*rp));
-	(*n)++;
+	rl->n++;
 	rp->flags = flags;
 	rp->flag = flag;
 	rp->d.rcpt = w->m.env.rcpt[i].addr;
@@ -590,153 +597,221 @@ add_report(struct report **v, size_t *n, size_t *cap, struct work *w,
 	return 0;
 }
 
-/*
- * RFC 3461: the DSNs now due, in one message: failures (NOTIFY absent or
- * with FAILURE), successes (NOTIFY=SUCCESS: "delivered" for one local
- * target, "expanded" for an alias of several, RFC 3461 6.2.7.3), delays
- * (NOTIFY=DELAY, once, after QRUN_DELAY_NOTICE).  Never to <>.
- */
+/* The failures of recipient i not yet reported: a report each when fail
+ * (its NOTIFY asks for them), else marked as reported. */
 static int
-send_dsns(struct work *w)
+report_failures(struct reports *rl, struct work *w, size_t i, int fail)
 {
-	struct report *v = NULL;
-	size_t cap = 0;
-	struct dsn_rcpt *dr = NULL;
-	struct queue_rstate_rec *r;
+	struct queue_rstate_rec *r = &w->m.st.r[i];
 	struct queue_target *t;
-	struct queue_env de;
-	struct queue_inject inj;
-	struct buf id = BUF_INIT;
-	struct dsn d;
-	size_t n = 0, i, j;
-	unsigned notify;
-	int fail, succ, delay, deferred, ret = -1, save;
+	size_t j;
 
-	for (i = 0; i < w->m.st.n; i++) {
-		r = &w->m.st.r[i];
-		notify = w->m.env.rcpt[i].notify;
-		/* RFC 3461 4.1: without NOTIFY, failures are reported */
-		fail = notify == 0 || (notify & PARAM_NOTIFY_FAILURE);
-		succ = (notify & PARAM_NOTIFY_SUCCESS) != 0;
-		delay = (notify & PARAM_NOTIFY_DELAY) != 0;
-		if (r->state == QR_FAILED && !(r->dsn & QDSN_FAILED)) {
-			if (!fail) {
-				r->dsn |= QDSN_FAILED;
-				w->changed = 1;
-			} else if (add_report(&v, &n, &cap, w, i, DSN_FAILED,
-			    r->error, NULL, r->last, &r->dsn,
-			    QDSN_FAILED) == -1)
-				goto out;
-		}
-		deferred = r->state == QR_DEFERRED;
-		for (j = 0; r->state == QR_ROUTED && j < r->nt; j++) {
-			t = &r->t[j];
-			if (t->state == QT_DEFERRED)
-				deferred = 1;
-			if (t->state != QT_FAILED || (t->dsn & QDSN_FAILED))
-				continue;
-			if (!fail) {
-				t->dsn |= QDSN_FAILED;
-				w->changed = 1;
-			} else if (add_report(&v, &n, &cap, w, i, DSN_FAILED,
-			    t->error, t->address, t->last, &t->dsn,
-			    QDSN_FAILED) == -1)
-				goto out;
-		}
-		if (succ && r->state == QR_ROUTED && !(r->dsn & QDSN_SUCCESS)) {
-			if (r->nt > 1) {
-				if (add_report(&v, &n, &cap, w, i, DSN_EXPANDED,
-				    "2.0.0", NULL, w->now, &r->dsn,
-				    QDSN_SUCCESS) == -1)
-					goto out;
-			} else if (r->nt == 1 && !r->t[0].remote &&
-			    r->t[0].state == QT_DONE) {
-				if (add_report(&v, &n, &cap, w, i, DSN_DELIVERED,
-				    "2.0.0", r->t[0].address, r->t[0].last,
-				    &r->dsn, QDSN_SUCCESS) == -1)
-					goto out;
-			}
-		}
-		if (delay && deferred && !(r->dsn & QDSN_DELAY) &&
-		    w->now - w->start >= QRUN_DELAY_NOTICE) {
-			const char *e = r->error;
-			time_t last = r->last;
+	if (r->state == QR_FAILED && !(r->dsn & QDSN_FAILED)) {
+		if (!fail) {
+			r->dsn |= QDSN_FAILED;
+			w->changed = 1;
+		} else if (add_report(rl, w, i, DSN_FAILED, r->error, NULL,
+		    r->last, &r->dsn, QDSN_FAILED) == -1)
+			return -1;
+	}
+	for (j = 0; r->state == QR_ROUTED && j < r->nt; j++) {
+		t = &r->t[j];
+		if (t->state != QT_FAILED || (t->dsn & QDSN_FAILED))
+			continue;
+		if (!fail) {
+			t->dsn |= QDSN_FAILED;
+			w->changed = 1;
+		} else if (add_report(rl, w, i, DSN_FAILED, t->error,
+		    t->address, t->last, &t->dsn, QDSN_FAILED) == -1)
+			return -1;
+	}
+	return 0;
+}
 
-			for (j = 0; r->state == QR_ROUTED && j < r->nt; j++)
-				if (r->t[j].state == QT_DEFERRED) {
-					e = r->t[j].error;
-					last = r->t[j].last;
-					break;
-				}
-			if (add_report(&v, &n, &cap, w, i, DSN_DELAYED, e, NULL, last,
-			    &r->dsn, QDSN_DELAY) == -1)
-				goto out;
+/* NOTIFY=SUCCESS of recipient i, once: "expanded" for an alias of several
+ * targets, "delivered" for one local target that is done. */
+static int
+report_success(struct reports *rl, struct work *w, size_t i)
+{
+	struct queue_rstate_rec *r = &w->m.st.r[i];
+
+	if (r->state != QR_ROUTED || (r->dsn & QDSN_SUCCESS))
+		return 0;
+	if (r->nt > 1)
+		return add_report(rl, w, i, DSN_EXPANDED, "2.0.0", NULL,
+		    w->now, &r->dsn, QDSN_SUCCESS);
+	if (r->nt == 1 && !r->t[0].remote && r->t[0].state == QT_DONE)
+		return add_report(rl, w, i, DSN_DELIVERED, "2.0.0",
+		    r->t[0].address, r->t[0].last, &r->dsn, QDSN_SUCCESS);
+	return 0;
+}
+
+/* NOTIFY=DELAY of recipient i, once, when it or one of its targets is
+ * deferred QRUN_DELAY_NOTICE after the start; the error of the first
+ * deferred target. */
+static int
+report_delay(struct reports *rl, struct work *w, size_t i)
+{
+	struct queue_rstate_rec *r = &w->m.st.r[i];
+	const char *e = r->error;
+	time_t last = r->last;
+	int deferred = r->state == QR_DEFERRED;
+	size_t j;
+
+	for (j = 0; r->state == QR_ROUTED && j < r->nt; j++)
+		if (r->t[j].state == QT_DEFERRED) {
+			deferred = 1;
+			e = r->t[j].error;
+			last = r->t[j].last;
+			break;
 		}
-	}
-	if (n == 0) {
-		ret = 0;
-		goto out;
-	}
-	if (w->m.env.sender[0] == '\0') {
-		/* RFC 3461 6.2, RFC 5321 6.1: never a DSN to <> */
-		for (i = 0; i < n; i++) {
+	if (!deferred || (r->dsn & QDSN_DELAY) ||
+	    w->now - w->start < QRUN_DELAY_NOTICE)
+		return 0;
+	return add_report(rl, w, i, DSN_DELAYED, e, NULL, last, &r->dsn,
+	    QDSN_DELAY);
+}
+
+/* The reports now due for recipient i, as its NOTIFY asks. */
+static int
+rcpt_reports(struct reports *rl, struct work *w, size_t i)
+{
+	unsigned notify = w->m.env.rcpt[i].notify;
+
+	/* RFC 3461 4.1: without NOTIFY, failures are reported */
+	if (report_failures(rl, w, i, notify == 0 ||
+	    (notify & PARAM_NOTIFY_FAILURE)) == -1)
+		return -1;
+	if ((notify & PARAM_NOTIFY_SUCCESS) && report_success(rl, w, i) == -1)
+		return -1;
+	if ((notify & PARAM_NOTIFY_DELAY) && report_delay(rl, w, i) == -1)
+		return -1;
+	return 0;
+}
+
+/* Every report marked as sent and the state to save; log each with the
+ * DSN's queue id, or drop it when dsnid is NULL (the sender is <>). */
+static void
+reports_done(struct reports *rl, struct work *w, const char *dsnid)
+{
+	const struct report *v = rl->v;
+	size_t i;
+
+	for (i = 0; i < rl->n; i++) {
+		if (dsnid == NULL) {
 			if (v[i].d.action == DSN_FAILED)
 				log_info("%s double bounce dropped rcpt=<%s> "
 				    "error=%s %s", w->m.id, v[i].d.rcpt,
 				    v[i].d.status, v[i].d.diag ? v[i].d.diag :
 				    "");
-			*v[i].flags |= v[i].flag;
-		}
-		w->changed = 1;
-		ret = 0;
-		goto out;
+		} else
+			log_info("%s dsn=%s to=<%s> rcpt=<%s> action=%s "
+			    "status=%s", w->m.id, dsnid, w->m.env.sender,
+			    v[i].d.rcpt, v[i].d.action == DSN_FAILED ?
+			    "failed" : v[i].d.action == DSN_DELAYED ?
+			    "delayed" : v[i].d.action == DSN_EXPANDED ?
+			    "expanded" : "delivered", v[i].d.status);
+		*v[i].flags |= v[i].flag;
 	}
-	if ((dr = calloc(n, sizeof(*dr))) == NULL)
-		goto out;
-	for (i = 0; i < n; i++)
-		dr[i] = v[i].d;
-	memset(&d, 0, sizeof(d));
-	d.mta = w->c->me.s;
-	d.qid = w->m.id;
-	d.sender = w->m.env.sender;
-	d.envid = w->m.env.envid;
-	d.arrival = w->m.env.time;
-	d.date = w->now;
-	d.utf8 = w->m.env.smtputf8;
-	d.ret = w->m.env.ret;
-	d.body = w->m.env.body;
-	d.rcpt = dr;
-	d.nrcpt = n;
+	w->changed = 1;
+}
+
+/* The DSN of message w to its sender, with the recipients dr[0..n). */
+static void
+dsn_of(struct dsn *d, const struct work *w, const struct dsn_rcpt *dr,
+    size_t n)
+{
+	memset(d, 0, sizeof(*d));
+	d->mta = w->c->me.s;
+	d->qid = w->m.id;
+	d->sender = w->m.env.sender;
+	d->envid = w->m.env.envid;
+	d->arrival = w->m.env.time;
+	d->date = w->now;
+	d->utf8 = w->m.env.smtputf8;
+	d->ret = w->m.env.ret;
+	d->body = w->m.env.body;
+	d->rcpt = dr;
+	d->nrcpt = n;
+}
+
+/* Write the DSN d into the queue, from <> to the sender of w; its queue
+ * id in id. */
+static int
+inject_dsn(struct work *w, const struct dsn *d, struct buf *id)
+{
+	struct queue_env de;
+	struct queue_inject inj;
+
 	queue_env_init(&de);
-	dsn_params(&d, &de.smtputf8, &de.body);
+	dsn_params(d, &de.smtputf8, &de.body);
 	if (queue_env_sender(&de, "") == -1 ||
 	    queue_env_rcpt(&de, w->m.env.sender) == -1) {
 		queue_env_free(&de);
-		goto out;
+		return -1;
 	}
 	if (queue_msg_rewind(&w->m) == -1 ||
 	    queue_inject_begin(w->q, &de, 0, &inj) == -1) {
 		queue_env_free(&de);
-		goto out;
+		return -1;
 	}
 	queue_env_free(&de);
-	if (dsn_write(&d, w->m.fd, w->m.size, inject_out, &inj) == -1) {
+	if (dsn_write(d, w->m.fd, w->m.size, inject_out, &inj) == -1) {
 		queue_inject_abort(&inj);
-		goto out;
+		return -1;
 	}
-	if (queue_inject_commit(&inj, &id) == -1)
-		goto out;
-	for (i = 0; i < n; i++) {
-		log_info("%s dsn=%s to=<%s> rcpt=<%s> action=%s status=%s",
-		    w->m.id, id.s ? id.s : "", w->m.env.sender, v[i].d.rcpt,
-		    v[i].d.action == DSN_FAILED ? "failed" :
-		    v[i].d.action == DSN_DELAYED ? "delayed" :
-		    v[i].d.action == DSN_EXPANDED ? "expanded" : "delivered",
-		    v[i].d.status);
-		*v[i].flags |= v[i].flag;
+	return queue_inject_commit(&inj, id);
+}
+
+/* The one DSN of the reports rl into the queue; its queue id in id. */
+static int
+queue_dsn(struct reports *rl, struct work *w, struct buf *id)
+{
+	struct dsn_rcpt *dr;
+	struct dsn d;
+	size_t i;
+	int r, save;
+
+	if ((dr = calloc(rl->n, sizeof(*dr))) == NULL)
+		return -1;
+	for (i = 0; i < rl->n; i++)
+		dr[i] = rl->v[i].d;
+	dsn_of(&d, w, dr, rl->n);
+	r = inject_dsn(w, &d, id);
+	save = errno;
+	free(dr);
+	errno = save;
+	return r;
+}
+
+/*
+ * RFC 3461: the DSNs now due, in one message: failures (NOTIFY absent or
+ * with FAILURE), successes (NOTIFY=SUCCESS: "delivered" for one local
+ * target, "expanded" for an alias of several, RFC 3461 6.2.7.3), delays
+ * (NOTIFY=DELAY, once, after QRUN_DELAY_NOTICE).  Never to <>.  On a
+ * failure the DSN is pending, to be tried again.
+ */
+static int
+send_dsns(struct work *w)
+{
+	struct reports rl = { NULL, 0, 0 };
+	struct buf id = BUF_INIT;
+	size_t i;
+	int ret = -1, save;
+
+	for (i = 0; i < w->m.st.n; i++)
+		if (rcpt_reports(&rl, w, i) == -1)
+			goto out;
+	if (rl.n == 0)
+		ret = 0;
+	else if (w->m.env.sender[0] == '\0') {
+		/* RFC 3461 6.2, RFC 5321 6.1: never a DSN to <> */
+		reports_done(&rl, w, NULL);
+		ret = 0;
+	} else if (queue_dsn(&rl, w, &id) == 0) {
+		reports_done(&rl, w, id.s ? id.s : "");
+		ret = 0;
 	}
-	w->changed = 1;
-	ret = 0;
 out:
 	save = errno;
 	if (ret == -1) {
@@ -744,10 +819,9 @@ out:
 		log_warn("%s unable to queue a DSN: %s", w->m.id,
 		    strerror(save));
 	}
-	for (i = 0; i < n; i++)
-		buf_free(&v[i].diag);
-	free(v);
-	free(dr);
+	for (i = 0; i < rl.n; i++)
+		buf_free(&rl.v[i].diag);
+	free(rl.v);
 	buf_free(&id);
 	errno = save;
 	return ret;

@@ -564,32 +564,58 @@ read_trigger(struct queue *q, struct sched *s, int fd, struct buf *pend,
 	return 0;
 }
 
-int
-qrun_main(struct queue *q, const struct qrun_conf *c, int once)
-{
-	struct sched s;
-	struct worker *wk;
-	struct pollfd *pfd;
-	struct sigaction sa;
-	struct buf pend = BUF_INIT, job = BUF_INIT;
-	struct entry *e;
-	time_t now, last_scan;
-	size_t i, nw = c->concurrency, np, busy, idle;
-	int fifo_r = -1, fifo_w = -1, timeout, status, r = -1;
-	long wait_s;
-	char junk[64];
-	pid_t pid;
+/* The daemon: the schedule, the workers and the trigger FIFO */
+struct runner {
+	struct queue		*q;
+	const struct qrun_conf	*c;
+	struct sched		 s;
+	struct worker		*wk;
+	size_t			 nw;
+	struct pollfd		*pfd;		/* sig_pipe, FIFO, workers */
+	int			 fifo_r, fifo_w;
+	struct buf		 pend, job;	/* trigger input, a job line */
+	time_t			 last_scan;
+};
 
-	memset(&s, 0, sizeof(s));
-	if ((wk = calloc(nw, sizeof(*wk))) == NULL ||
-	    (pfd = calloc(nw + 2, sizeof(*pfd))) == NULL) {
-		free(wk);
+/* Something in s is due at now. */
+static int
+sched_due(const struct sched *s, time_t now)
+{
+	return s->nheap > 0 && s->heap[0]->next <= now;
+}
+
+/* The runner with nothing started: -1 when out of memory. */
+static int
+runner_init(struct runner *rn, struct queue *q, const struct qrun_conf *c)
+{
+	size_t i;
+
+	memset(rn, 0, sizeof(*rn));
+	rn->q = q;
+	rn->c = c;
+	rn->nw = c->concurrency;
+	rn->fifo_r = rn->fifo_w = -1;
+	rn->pend = (struct buf)BUF_INIT;
+	rn->job = (struct buf)BUF_INIT;
+	if ((rn->wk = calloc(rn->nw, sizeof(*rn->wk))) == NULL ||
+	    (rn->pfd = calloc(rn->nw + 2, sizeof(*rn->pfd))) == NULL) {
+		free(rn->wk);
 		return -1;
 	}
-	for (i = 0; i < nw; i++)
-		wk[i].job = wk[i].res = -1;
+	for (i = 0; i < rn->nw; i++)
+		rn->wk[i].job = rn->wk[i].res = -1;
+	return 0;
+}
+
+/* The signals of the scheduler, each a byte on sig_pipe. */
+static int
+catch_signals(void)
+{
+	struct sigaction sa;
+	size_t i;
+
 	if (pipe(sig_pipe) == -1)
-		goto out;
+		return -1;
 	for (i = 0; i < 2; i++) {
 		(void)fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
 		(void)fcntl(sig_pipe[i], F_SETFL, O_NONBLOCK);
@@ -605,157 +631,279 @@ qrun_main(struct queue *q, const struct qrun_conf *c, int once)
 	/* a file size limit fails a Maildir write (4.3.1), not the worker
 	 * (lib/maildir.h) */
 	signal(SIGXFSZ, SIG_IGN);
+	return 0;
+}
 
+/* Signals, the trigger, the workers and the first scan; -1 (logged,
+ * but for a failed pipe). */
+static int
+runner_start(struct runner *rn)
+{
+	size_t i;
+	time_t now;
+
+	if (catch_signals() == -1)
+		return -1;
 	/* the trigger: our own writer keeps the FIFO from reading EOF */
-	if ((fifo_r = openat(q->dfd, "trigger", O_RDONLY | O_NONBLOCK |
-	    O_CLOEXEC)) == -1 ||
-	    (fifo_w = openat(q->dfd, "trigger", O_WRONLY | O_NONBLOCK |
-	    O_CLOEXEC)) == -1) {
-		warn_sys("unable to open %s/trigger", q->dir);
-		goto out;
+	if ((rn->fifo_r = openat(rn->q->dfd, "trigger", O_RDONLY |
+	    O_NONBLOCK | O_CLOEXEC)) == -1 ||
+	    (rn->fifo_w = openat(rn->q->dfd, "trigger", O_WRONLY |
+	    O_NONBLOCK | O_CLOEXEC)) == -1) {
+		warn_sys("unable to open %s/trigger", rn->q->dir);
+		return -1;
 	}
-	for (i = 0; i < nw; i++)
-		if (spawn(q, c, &wk[i], wk, nw, fifo_r, fifo_w) == -1) {
+	for (i = 0; i < rn->nw; i++)
+		if (spawn(rn->q, rn->c, &rn->wk[i], rn->wk, rn->nw, rn->fifo_r,
+		    rn->fifo_w) == -1) {
 			warn_sys("unable to start a worker");
-			goto out;
+			return -1;
 		}
 	now = time(NULL);
-	if (scan(q, &s, now) == -1)
-		warn_sys("unable to scan %s", q->dir);
-	last_scan = now;
-	log_info("start queue=%s concurrency=%zu", q->dir, nw);
+	if (scan(rn->q, &rn->s, now) == -1)
+		warn_sys("unable to scan %s", rn->q->dir);
+	rn->last_scan = now;
+	log_info("start queue=%s concurrency=%zu", rn->q->dir, rn->nw);
+	return 0;
+}
 
-	for (;;) {
-		now = time(NULL);
-		busy = idle = 0;
-		for (i = 0; i < nw; i++) {
-			if (wk[i].pid <= 0 && !qrun_stop &&
-			    spawn(q, c, &wk[i], wk, nw, fifo_r, fifo_w) == -1)
-				warn_sys("unable to start a worker");
-			if (wk[i].pid > 0 && wk[i].cur != NULL)
-				busy++;
-		}
-		/* dispatch what is due to idle workers */
-		for (i = 0; i < nw && !qrun_stop; i++) {
-			if (wk[i].pid <= 0 || wk[i].cur != NULL)
-				continue;
-			if (s.nheap == 0 || s.heap[0]->next > now)
-				break;
-			e = s.heap[0];
-			heap_remove(&s, e);
-			buf_reset(&job);
-			if (buf_printf(&job, "%s\n", e->id) == -1 ||
-			    write_all(wk[i].job, job.s, job.len) == -1) {
-				(void)sched_set(&s, e, now + 60);
-				worker_lost(&s, &wk[i], now);
-				continue;
-			}
-			e->busy = 1;
-			wk[i].cur = e;
+/* A new worker for each one gone (unless stopping); how many are busy. */
+static size_t
+workers_keep(struct runner *rn)
+{
+	struct worker *wk = rn->wk;
+	size_t i, busy = 0;
+
+	for (i = 0; i < rn->nw; i++) {
+		if (wk[i].pid <= 0 && !qrun_stop &&
+		    spawn(rn->q, rn->c, &wk[i], wk, rn->nw, rn->fifo_r,
+		    rn->fifo_w) == -1)
+			warn_sys("unable to start a worker");
+		if (wk[i].pid > 0 && wk[i].cur != NULL)
 			busy++;
-		}
-		for (i = 0; i < nw; i++)
-			if (wk[i].pid > 0 && wk[i].cur == NULL)
-				idle++;
-		if (qrun_stop && busy == 0)
+	}
+	return busy;
+}
+
+/* What is due to the idle workers; how many jobs were given out. */
+static size_t
+dispatch(struct runner *rn, time_t now)
+{
+	struct worker *wk = rn->wk;
+	struct entry *e;
+	size_t i, n = 0;
+
+	for (i = 0; i < rn->nw && !qrun_stop; i++) {
+		if (wk[i].pid <= 0 || wk[i].cur != NULL)
+			continue;
+		if (!sched_due(&rn->s, now))
 			break;
-		if (once && busy == 0 && (s.nheap == 0 ||
-		    s.heap[0]->next > now)) {
-			/* DSNs queued just now may still be in the FIFO */
-			if (read_trigger(q, &s, fifo_r, &pend, now) == -1 ||
-			    scan(q, &s, now) == -1)
-				goto out;
-			if (s.nheap == 0 || s.heap[0]->next > now)
-				break;
+		e = rn->s.heap[0];
+		heap_remove(&rn->s, e);
+		buf_reset(&rn->job);
+		if (buf_printf(&rn->job, "%s\n", e->id) == -1 ||
+		    write_all(wk[i].job, rn->job.s, rn->job.len) == -1) {
+			(void)sched_set(&rn->s, e, now + 60);
+			worker_lost(&rn->s, &wk[i], now);
 			continue;
 		}
-		/* wait: for the next due message, the next scan, or events */
-		wait_s = last_scan + QRUN_RESCAN - now;
-		if (s.nheap > 0 && idle > 0 && s.heap[0]->next - now < wait_s)
-			wait_s = s.heap[0]->next - now;
-		if (wait_s < 0)
-			wait_s = 0;
-		timeout = qrun_stop ? -1 : (int)(wait_s > 3600 ? 3600000 :
-		    wait_s * 1000);
-		if (once && timeout > 1000)
-			timeout = 1000;
-		np = 0;
-		pfd[np].fd = sig_pipe[0];
-		pfd[np++].events = POLLIN;
-		pfd[np].fd = fifo_r;
-		pfd[np++].events = POLLIN;
-		for (i = 0; i < nw; i++) {
-			pfd[np].fd = wk[i].res;
-			pfd[np++].events = POLLIN;
-		}
-		if (poll(pfd, np, timeout) == -1 && errno != EINTR) {
-			warn_sys("poll");
-			goto out;
-		}
-		now = time(NULL);
-		while (read(sig_pipe[0], junk, sizeof(junk)) > 0)
-			;
-		if (qrun_stop) {
-			/* stop: workers finish the delivery under way */
-			for (i = 0; i < nw; i++)
-				if (wk[i].pid > 0) {
-					(void)kill(wk[i].pid, SIGTERM);
-					if (wk[i].job != -1) {
-						close(wk[i].job);
-						wk[i].job = -1;
-					}
-				}
-		}
-		for (i = 0; i < nw; i++)
-			if (wk[i].res != -1 && (pfd[i + 2].revents &
-			    (POLLIN | POLLHUP | POLLERR)))
-				worker_results(&s, &wk[i], now);
-		if (got_chld) {
-			got_chld = 0;
-			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-				for (i = 0; i < nw; i++)
-					if (wk[i].pid == pid) {
-						wk[i].pid = -1;
-						worker_lost(&s, &wk[i], now);
-					}
-		}
-		if (pfd[1].revents & POLLIN)
-			if (read_trigger(q, &s, fifo_r, &pend, now) == -1)
-				warn_sys("trigger");
-		if (got_hup || now - last_scan >= QRUN_RESCAN) {
-			got_hup = 0;
-			if (scan(q, &s, now) == -1)
-				warn_sys("unable to scan %s", q->dir);
-			last_scan = now;
-		}
+		e->busy = 1;
+		wk[i].cur = e;
+		n++;
 	}
-	r = 0;
-out:
-	for (i = 0; i < nw; i++) {
+	return n;
+}
+
+/* How many workers run and have no job. */
+static size_t
+workers_idle(const struct runner *rn)
+{
+	size_t i, idle = 0;
+
+	for (i = 0; i < rn->nw; i++)
+		if (rn->wk[i].pid > 0 && rn->wk[i].cur == NULL)
+			idle++;
+	return idle;
+}
+
+/* The poll timeout in ms: until the next due message (when a worker is
+ * idle) or the next scan, an hour at most; 1 s at most with once. */
+static int
+poll_timeout(const struct runner *rn, time_t now, size_t idle, int once)
+{
+	long wait_s;
+	int timeout;
+
+	wait_s = rn->last_scan + QRUN_RESCAN - now;
+	if (rn->s.nheap > 0 && idle > 0 && rn->s.heap[0]->next - now < wait_s)
+		wait_s = rn->s.heap[0]->next - now;
+	if (wait_s < 0)
+		wait_s = 0;
+	timeout = qrun_stop ? -1 : (int)(wait_s > 3600 ? 3600000 :
+	    wait_s * 1000);
+	if (once && timeout > 1000)
+		timeout = 1000;
+	return timeout;
+}
+
+/* Wait for a signal, a trigger line or a worker's result; -1 logged. */
+static int
+wait_events(struct runner *rn, int timeout)
+{
+	struct pollfd *pfd = rn->pfd;
+	size_t i, np = 0;
+
+	pfd[np].fd = sig_pipe[0];
+	pfd[np++].events = POLLIN;
+	pfd[np].fd = rn->fifo_r;
+	pfd[np++].events = POLLIN;
+	for (i = 0; i < rn->nw; i++) {
+		pfd[np].fd = rn->wk[i].res;
+		pfd[np++].events = POLLIN;
+	}
+	if (poll(pfd, np, timeout) == -1 && errno != EINTR) {
+		warn_sys("poll");
+		return -1;
+	}
+	return 0;
+}
+
+/* Stop: SIGTERM and no more jobs to every worker, which finishes the
+ * delivery under way. */
+static void
+workers_stop(struct runner *rn)
+{
+	struct worker *wk = rn->wk;
+	size_t i;
+
+	for (i = 0; i < rn->nw; i++)
+		if (wk[i].pid > 0) {
+			(void)kill(wk[i].pid, SIGTERM);
+			if (wk[i].job != -1) {
+				close(wk[i].job);
+				wk[i].job = -1;
+			}
+		}
+}
+
+/* The workers that exited, reaped; their messages retried later. */
+static void
+workers_reap(struct runner *rn, time_t now)
+{
+	size_t i;
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		for (i = 0; i < rn->nw; i++)
+			if (rn->wk[i].pid == pid) {
+				rn->wk[i].pid = -1;
+				worker_lost(&rn->s, &rn->wk[i], now);
+			}
+}
+
+/* What poll found: signals, results, exited workers, trigger lines, and
+ * the scan when it is due or asked for (SIGHUP). */
+static void
+handle_events(struct runner *rn, time_t now)
+{
+	char junk[64];
+	size_t i;
+
+	while (read(sig_pipe[0], junk, sizeof(junk)) > 0)
+		;
+	if (qrun_stop)
+		workers_stop(rn);
+	for (i = 0; i < rn->nw; i++)
+		if (rn->wk[i].res != -1 && (rn->pfd[i + 2].revents &
+		    (POLLIN | POLLHUP | POLLERR)))
+			worker_results(&rn->s, &rn->wk[i], now);
+	if (got_chld) {
+		got_chld = 0;
+		workers_reap(rn, now);
+	}
+	if (rn->pfd[1].revents & POLLIN)
+		if (read_trigger(rn->q, &rn->s, rn->fifo_r, &rn->pend, now) ==
+		    -1)
+			warn_sys("trigger");
+	if (got_hup || now - rn->last_scan >= QRUN_RESCAN) {
+		got_hup = 0;
+		if (scan(rn->q, &rn->s, now) == -1)
+			warn_sys("unable to scan %s", rn->q->dir);
+		rn->last_scan = now;
+	}
+}
+
+/* Every worker told to end and reaped, every descriptor closed, all
+ * memory freed. */
+static void
+runner_end(struct runner *rn)
+{
+	struct worker *wk = rn->wk;
+	size_t i;
+
+	for (i = 0; i < rn->nw; i++) {
 		if (wk[i].job != -1)
 			close(wk[i].job);
 		wk[i].job = -1;
 	}
-	for (i = 0; i < nw; i++) {
+	for (i = 0; i < rn->nw; i++) {
 		if (wk[i].pid > 0)
 			reap(wk[i].pid);
 		if (wk[i].res != -1)
 			close(wk[i].res);
 	}
-	if (fifo_r != -1)
-		close(fifo_r);
-	if (fifo_w != -1)
-		close(fifo_w);
+	if (rn->fifo_r != -1)
+		close(rn->fifo_r);
+	if (rn->fifo_w != -1)
+		close(rn->fifo_w);
 	for (i = 0; i < 2; i++)
 		if (sig_pipe[i] != -1) {
 			close(sig_pipe[i]);
 			sig_pipe[i] = -1;
 		}
-	sched_free(&s);
-	buf_free(&pend);
-	buf_free(&job);
+	sched_free(&rn->s);
+	buf_free(&rn->pend);
+	buf_free(&rn->job);
 	free(wk);
-	free(pfd);
+	free(rn->pfd);
 	log_info("stop");
+}
+
+int
+qrun_main(struct queue *q, const struct qrun_conf *c, int once)
+{
+	struct runner rn;
+	time_t now;
+	size_t busy, idle;
+	int r = -1;
+
+	if (runner_init(&rn, q, c) == -1)
+		return -1;
+	if (runner_start(&rn) == -1)
+		goto out;
+	for (;;) {
+		now = time(NULL);
+		busy = workers_keep(&rn);
+		busy += dispatch(&rn, now);
+		idle = workers_idle(&rn);
+		if (qrun_stop && busy == 0)
+			break;
+		if (once && busy == 0 && !sched_due(&rn.s, now)) {
+			/* DSNs queued just now may still be in the FIFO */
+			if (read_trigger(q, &rn.s, rn.fifo_r, &rn.pend, now) ==
+			    -1 || scan(q, &rn.s, now) == -1)
+				goto out;
+			if (!sched_due(&rn.s, now))
+				break;
+			continue;
+		}
+		/* wait: for the next due message, the next scan, or events */
+		if (wait_events(&rn, poll_timeout(&rn, now, idle, once)) == -1)
+			goto out;
+		handle_events(&rn, time(NULL));
+	}
+	r = 0;
+out:
+	runner_end(&rn);
 	return r;
 }

@@ -23,6 +23,15 @@ static const char *const subdirs[] = { "tmp", "new", "cur" };
 static const struct maildir_delivery no_fields = { NULL, NULL, 0 };
 
 static int	field_ok(const char *);
+static char    *block_alloc(const struct maildir_delivery *, size_t *);
+static int	create_tmp(int, struct buf *, struct buf *);
+static ssize_t	read_block(int, char *, size_t, size_t *, int *);
+static int	added_fields(struct buf *, const struct maildir_delivery *,
+		    const char *, size_t);
+static int	copy_message(int, int, char *, size_t,
+		    const struct maildir_delivery *);
+static int	move_to_new(int, struct buf *, const struct buf *,
+		    struct buf *);
 static int	mkdir_at(int, const char *, int *);
 static int	make_subdirs(int, int *);
 static int	make_marker(int, int *);
@@ -47,93 +56,115 @@ field_ok(const char *s)
 	return 1;
 }
 
-int
-maildir_deliver(const char *dir, int fd, const struct maildir_delivery *d,
-    struct buf *name_r)
+/* A block for the copy with room in front for the added fields (its
+ * size in *room_r); NULL on a size overflow or ENOMEM. */
+static char *
+block_alloc(const struct maildir_delivery *d, size_t *room_r)
 {
-	struct buf hdr = BUF_INIT, base = BUF_INIT, tpath = BUF_INIT;
-	struct buf npath = BUF_INIT;
-	const char *eol = "\n", *nl;
-	char *mem = NULL, *p;
-	size_t room = 0, fill, total = 0, n;
-	ssize_t r;
-	int dfd = -1, nfd = -1, mfd = -1, tries, save, eof = 0, first = 1;
-	int made = 0;
+	size_t room = 0, n;
 
-	if (d == NULL)
-		d = &no_fields;
-	if ((d->return_path != NULL && !field_ok(d->return_path)) ||
-	    (d->delivered_to != NULL && !field_ok(d->delivered_to))) {
-		errno = EINVAL;
-		return -1;
-	}
-	/* room for the added fields in front of the first block */
 	if (d->return_path != NULL &&
 	    size_add(room, strlen(d->return_path) + 18, &room) == -1)
-		return -1;
+		return NULL;
 	if (d->delivered_to != NULL &&
 	    size_add(room, strlen(d->delivered_to) + 17, &room) == -1)
-		return -1;
+		return NULL;
 	if (size_add(room, DELIVER_BLOCK, &n) == -1)
-		return -1;
-	if ((mem = malloc(n)) == NULL)
-		return -1;
+		return NULL;
+	*room_r = room;
+	return malloc(n);
+}
 
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    (nfd = openat(dfd, "new", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		goto fail;
+/* Maildir: a unique name in tmp/ (base, and tpath "tmp/BASE"), created
+ * exclusively, NAME_TRIES tries; its descriptor, or -1. */
+static int
+create_tmp(int dfd, struct buf *base, struct buf *tpath)
+{
+	int mfd, tries;
 
-	/* Maildir: a unique name in tmp/, created exclusively */
 	for (tries = 0;; tries++) {
-		buf_reset(&base);
-		buf_reset(&tpath);
-		if (uniq_name(&base) == -1 ||
-		    buf_printf(&tpath, "tmp/%s", base.s) == -1)
-			goto fail;
-		mfd = openat(dfd, tpath.s, O_WRONLY | O_CREAT | O_EXCL |
+		buf_reset(base);
+		buf_reset(tpath);
+		if (uniq_name(base) == -1 ||
+		    buf_printf(tpath, "tmp/%s", base->s) == -1)
+			return -1;
+		mfd = openat(dfd, tpath->s, O_WRONLY | O_CREAT | O_EXCL |
 		    O_CLOEXEC, MAILDIR_FILE_MODE);
 		if (mfd != -1)
-			break;
+			return mfd;
 		if (errno != EEXIST || tries + 1 >= NAME_TRIES)
-			goto fail;
+			return -1;
 	}
-	made = 1;
+}
 
-	for (;;) {
-		p = mem + room;
-		fill = 0;
-		while (fill < DELIVER_BLOCK && !eof) {
-			r = read(fd, p + fill, DELIVER_BLOCK - fill);
-			if (r < 0) {
-				if (errno == EINTR)
-					continue;
-				goto fail;
-			}
-			if (r == 0)
-				eof = 1;
-			fill += (size_t)r;
-			total += (size_t)r;
-			if (d->maxsize > 0 && total > d->maxsize) {
-				errno = EFBIG;
-				goto fail;
-			}
+/* Up to DELIVER_BLOCK bytes from fd at p, *eof set at its end; the bytes
+ * read, or -1 (EFBIG once *total passes maxsize, if not 0). */
+static ssize_t
+read_block(int fd, char *p, size_t maxsize, size_t *total, int *eof)
+{
+	size_t fill = 0;
+	ssize_t r;
+
+	while (fill < DELIVER_BLOCK && !*eof) {
+		r = read(fd, p + fill, DELIVER_BLOCK - fill);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
 		}
-		n = fill;
+		if (r == 0)
+			*eof = 1;
+		fill += (size_t)r;
+		*total += (size_t)r;
+		if (maxsize > 0 && *total > maxsize) {
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	return (ssize_t)fill;
+}
+
+/* The added fields in hdr, with the line ending of the first line of the
+ * message's first block (fill bytes at p). */
+static int
+added_fields(struct buf *hdr, const struct maildir_delivery *d,
+    const char *p, size_t fill)
+{
+	const char *eol = "\n", *nl;
+
+	if ((nl = memchr(p, '\n', fill)) != NULL && nl > p && nl[-1] == '\r')
+		eol = "\r\n";
+	/* RFC 5321 4.4: Return-Path: <reverse-path> */
+	if (d->return_path != NULL && buf_printf(hdr, "Return-Path: <%s>%s",
+	    d->return_path, eol) == -1)
+		return -1;
+	/* RFC 9228 4: Delivered-To: addr-spec */
+	if (d->delivered_to != NULL && buf_printf(hdr, "Delivered-To: %s%s",
+	    d->delivered_to, eol) == -1)
+		return -1;
+	return 0;
+}
+
+/* The added fields, then the message from fd to EOF, written to mfd
+ * through mem (room bytes for the fields, then a block). */
+static int
+copy_message(int mfd, int fd, char *mem, size_t room,
+    const struct maildir_delivery *d)
+{
+	struct buf hdr = BUF_INIT;
+	size_t total = 0, n;
+	ssize_t fill;
+	char *p;
+	int save, eof = 0, first = 1;
+
+	do {
+		p = mem + room;
+		if ((fill = read_block(fd, p, d->maxsize, &total, &eof)) == -1)
+			goto fail;
+		n = (size_t)fill;
 		if (first) {
 			/* the added fields take the first line's ending */
-			if ((nl = memchr(p, '\n', fill)) != NULL && nl > p &&
-			    nl[-1] == '\r')
-				eol = "\r\n";
-			/* RFC 5321 4.4: Return-Path: <reverse-path> */
-			if (d->return_path != NULL &&
-			    buf_printf(&hdr, "Return-Path: <%s>%s",
-			    d->return_path, eol) == -1)
-				goto fail;
-			/* RFC 9228 4: Delivered-To: addr-spec */
-			if (d->delivered_to != NULL &&
-			    buf_printf(&hdr, "Delivered-To: %s%s",
-			    d->delivered_to, eol) == -1)
+			if (added_fields(&hdr, d, p, n) == -1)
 				goto fail;
 			p -= hdr.len;
 			if (hdr.len > 0)
@@ -147,50 +178,83 @@ maildir_deliver(const char *dir, int fd, const struct maildir_delivery *d,
 				errno = EDQUOT;
 			goto fail;
 		}
-		if (eof)
-			break;
+	} while (!eof);
+	buf_free(&hdr);
+	return 0;
+fail:
+	save = errno;
+	buf_free(&hdr);
+	errno = save;
+	return -1;
+}
+
+/* The file tmp/BASE into new/ under the same name, or a fresh one (in
+ * base) if it is taken, NAME_TRIES tries; npath gets "new/BASE". */
+static int
+move_to_new(int dfd, struct buf *base, const struct buf *tpath,
+    struct buf *npath)
+{
+	int tries;
+
+	for (tries = 0;; tries++) {
+		buf_reset(npath);
+		if (buf_printf(npath, "new/%s", base->s) == -1)
+			return -1;
+		if (move_noreplace(dfd, tpath->s, dfd, npath->s) == 0)
+			return 0;
+		if (errno != EEXIST || tries + 1 >= NAME_TRIES)
+			return -1;
+		buf_reset(base);
+		if (uniq_name(base) == -1)
+			return -1;
 	}
-	if (fsync(mfd) == -1)
-		goto fail;
+}
+
+int
+maildir_deliver(const char *dir, int fd, const struct maildir_delivery *d,
+    struct buf *name_r)
+{
+	struct buf base = BUF_INIT, tpath = BUF_INIT, npath = BUF_INIT;
+	char *mem;
+	size_t room;
+	int dfd = -1, nfd = -1, mfd = -1, r, save, made = 0, ret = -1;
+
+	if (d == NULL)
+		d = &no_fields;
+	if ((d->return_path != NULL && !field_ok(d->return_path)) ||
+	    (d->delivered_to != NULL && !field_ok(d->delivered_to))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((mem = block_alloc(d, &room)) == NULL)
+		return -1;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (nfd = openat(dfd, "new", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		goto out;
+	if ((mfd = create_tmp(dfd, &base, &tpath)) == -1)
+		goto out;
+	made = 1;
+	if (copy_message(mfd, fd, mem, room, d) == -1 || fsync(mfd) == -1)
+		goto out;
 	r = close(mfd);
 	mfd = -1;
-	if (r == -1)
-		goto fail;
-
-	/* into new/ under the same name, or a fresh one if it is taken */
-	for (tries = 0;; tries++) {
-		buf_reset(&npath);
-		if (buf_printf(&npath, "new/%s", base.s) == -1)
-			goto fail;
-		if (move_noreplace(dfd, tpath.s, dfd, npath.s) == 0)
-			break;
-		if (errno != EEXIST || tries + 1 >= NAME_TRIES)
-			goto fail;
-		buf_reset(&base);
-		if (uniq_name(&base) == -1)
-			goto fail;
-	}
+	if (r == -1 || move_to_new(dfd, &base, &tpath, &npath) == -1)
+		goto out;
 	made = 0;
 	/* the new/ entry is durable once new/ is synced */
 	if (fsync(nfd) == -1) {
 		save = errno;
 		(void)unlinkat(dfd, npath.s, 0);
 		errno = save;
-		goto fail;
+		goto out;
 	}
 	if (name_r != NULL && buf_set(name_r, base.s, base.len) == -1) {
 		/* delivered all the same; only the name is lost */
 		buf_reset(name_r);
 	}
-	close(nfd);
-	close(dfd);
-	free(mem);
-	buf_free(&hdr);
-	buf_free(&base);
-	buf_free(&tpath);
-	buf_free(&npath);
-	return 0;
-fail:
+	ret = 0;
+out:
 	save = errno;
 	if (mfd != -1)
 		close(mfd);
@@ -201,12 +265,11 @@ fail:
 	if (dfd != -1)
 		close(dfd);
 	free(mem);
-	buf_free(&hdr);
 	buf_free(&base);
 	buf_free(&tpath);
 	buf_free(&npath);
 	errno = save;
-	return -1;
+	return ret;
 }
 
 /*
