@@ -37,22 +37,47 @@ preload(void *arg)
 	free(key);
 }
 
-#define USAGE	"smtp-recv [-h] [-c maxconn] [-x rules.cdb]"
+#define USAGE	"smtp-recv [-h] [-c maxconn] [-C peraddr] [-R rate] [-x rules.cdb]"
+
+/* -C: sessions per client address (IPv6: per /64) at once */
+#define PERADDR_DEFAULT	10
+
+/* the refusals' texts, with our name, once in the listening process
+ * (kept for the life of the process, as the sessions share them) */
+static char *busy_text, *limit_text;
+
+static void
+refusals(struct serve_opts *so)
+{
+	if (smtpd_refusals(&busy_text, &limit_text) == -1)
+		die_nomem();
+	so->busy_reply = busy_text;
+	so->limit_reply = limit_text;
+}
 
 int
 main(int argc, char **argv)
 {
-	struct serve_opts so = { 0, NULL, preload, NULL };
+	struct serve_opts so = { .prefork = preload,
+	    .per_addr = PERADDR_DEFAULT };
 	struct smtpd_conf conf;
 	const char *bad;
 	int ch, r;
 
 	log_init(argv[0]);
-	while ((ch = getopt(argc, argv, "c:hx:")) != -1) {
+	while ((ch = getopt(argc, argv, "C:R:c:hx:")) != -1) {
 		switch (ch) {
 		case 'c':
 			if (parse_ulong(optarg, &so.maxconn, 1, 100000) == -1)
 				die(EXIT_PERM, "bad -c: %s", optarg);
+			break;
+		case 'C':
+			if (parse_ulong(optarg, &so.per_addr, 0, 100000) == -1)
+				die(EXIT_PERM, "bad -C: %s", optarg);
+			break;
+		case 'R':
+			if (parse_ulong(optarg, &so.rate, 0, 1000000) == -1)
+				die(EXIT_PERM, "bad -R: %s", optarg);
 			break;
 		case 'x':
 			so.rules = optarg;
@@ -69,8 +94,11 @@ main(int argc, char **argv)
 	/* the zone file once, here, rather than in every session */
 	tzset();
 	/* returns in the child with the connection on fds 0 and 1 */
-	if (serve_is_listener(0) && serve_loop(0, &so) == -1)
-		die_sys(EXIT_TEMP, "unable to accept connections");
+	if (serve_is_listener(0)) {
+		refusals(&so);
+		if (serve_loop(0, &so) == -1)
+			die_sys(EXIT_TEMP, "unable to accept connections");
+	}
 	if (smtpd_conf_load(&conf, &bad) == -1) {
 		warn_sys("unable to read control file %s",
 		    bad != NULL ? bad : "(system)");

@@ -1,6 +1,6 @@
 /*
  * num: the one decimal number parser every program and module uses, and
- * the monotonic clock in milliseconds.
+ * the monotonic clock in milliseconds, and a pause in them.
  *
  * Return convention: parse_ulong returns 0, or -1 with errno EINVAL.
  */
@@ -16,5 +16,8 @@ int	parse_ulong(const char *, unsigned long *, unsigned long min,
 
 /* CLOCK_MONOTONIC in milliseconds, for timeouts and durations. */
 long	now_ms(void);
+
+/* Sleep ms milliseconds (less when a signal comes): a back-off. */
+void	pause_ms(long ms);
 
 #endif

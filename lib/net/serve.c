@@ -3,6 +3,7 @@
  * connection; tcprules(1) CDB rules.  See serve.h.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,36 @@
 #include "base/buf.h"
 #include "base/cdbtab.h"
 #include "base/log.h"
+#include "base/num.h"
+#include "net/connlimit.h"
 #include "net/serve.h"
 
 static volatile sig_atomic_t got_chld, got_term;
+
+/*
+ * The table of sessions per client (net/connlimit.h), in memory shared
+ * by the listening process and every process it forks: a spare counts
+ * the connection it took, the listening process uncounts it when it
+ * reaps that process.  NULL outside serve_loop.
+ */
+static struct connlimit *cl_table;
+static size_t cl_size;
+static unsigned long stress_at;	/* sessions from which serve_stressed */
+
+int
+serve_stressed(void)
+{
+	return cl_table != NULL && connlimit_sessions(cl_table) >= stress_at;
+}
+
+static long
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec;
+}
 
 static void
 on_signal(int sig)
@@ -134,14 +163,6 @@ serve_rules(const char *path, const char *ip)
 	return r;
 }
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /*
  * The listening process keeps SERVE_SPARES children forked ahead, each
  * blocked in accept(2) on the listening socket, so that no fork is on a
@@ -151,8 +172,17 @@ pause_ms(long ms)
  * shuts the listening socket down, which ends every spare's accept; on
  * Linux a spare also dies with the parent however it ends
  * (PR_SET_PDEATHSIG), so that none is left holding the port.
+ *
+ * Limits: a spare asks the shared table, in one lock, whether the
+ * client may have another session; when not, it writes the refusal and
+ * waits for the next connection (no fork is spent on a refusal).  When
+ * all maxconn sessions are under way there is no spare: the listening
+ * process then watches the socket itself (non-blocking while no spare
+ * waits on it), and answers each connection with busy_reply.
  */
 #define SERVE_SPARES	4
+/* connections the listening process refuses per wake-up */
+#define SERVE_REFUSE_BATCH	64
 
 struct server;
 
@@ -168,6 +198,8 @@ struct server {
 	pid_t		 spare[SERVE_SPARES];
 	size_t		 nspare;
 	int		 spare_died;	/* one ended without a connection */
+	int		 nonblock;	/* lfd is O_NONBLOCK (no spare) */
+	int		 stressed;	/* as last logged */
 	sigset_t	 oldmask;
 	struct sigaction old_chld, old_term, old_hup;
 };
@@ -195,6 +227,9 @@ reap(struct server *sv)
 	 * could end: read that first */
 	read_notify(sv);
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		/* its session, if it recorded one, is over */
+		if (connlimit_release(cl_table, pid) == -1)
+			warn_sys("unable to lock the connection table");
 		if (spare_drop(sv, pid)) {
 			log_warn("spare pid=%ld ended before a connection "
 			    "status=%d", (long)pid, WIFEXITED(st) ?
@@ -206,6 +241,71 @@ reap(struct server *sv)
 			log_warn("session pid=%ld killed by signal %d",
 			    (long)pid, WTERMSIG(st));
 	}
+}
+
+static const char *const refusal[] = {
+	[CONNLIMIT_PER_ADDR] = "per-address-limit",
+	[CONNLIMIT_RATE] = "rate-limit",
+	[CONNLIMIT_FULL] = "maxconn",
+};
+
+static void
+log_refused(const struct sockaddr *peer, const struct connlimit_res *r)
+{
+	char ip[INET6_ADDRSTRLEN], more[64];
+	unsigned port;
+
+	if (serve_addr_str(peer, ip, sizeof(ip), &port) == -1)
+		snprintf(ip, sizeof(ip), "-");
+	more[0] = '\0';
+	if (r->verdict == CONNLIMIT_RATE)
+		snprintf(more, sizeof(more), " window=%d", CONNLIMIT_WINDOW);
+	if (r->suppressed > 0)
+		snprintf(more + strlen(more), sizeof(more) - strlen(more),
+		    " suppressed=%lu", r->suppressed);
+	log_info("refused ip=%s reason=%s %s=%lu limit=%lu%s", ip,
+	    refusal[r->verdict], r->verdict == CONNLIMIT_FULL ? "sessions" :
+	    "conns", r->count, r->limit, more);
+}
+
+/* A connection refused: the reply in one try, never a read, closed.
+ * RFC 5321 3.8: a server that must refuse a session may answer 421 to
+ * the connection (rather than 220) and close it. */
+static void
+refuse(int c, const char *reply)
+{
+	if (reply != NULL)
+		(void)send(c, reply, strlen(reply), MSG_DONTWAIT |
+		    MSG_NOSIGNAL);
+	close(c);
+}
+
+/*
+ * In a spare, for the connection c it took from peer: 1 serve it (the
+ * session is in the table, for the pid me), 0 refused (answered and
+ * closed).  A client that is not IP has no address to count; a table
+ * that cannot be locked (it cannot be, short of a bug) admits, warned:
+ * -c still holds.
+ */
+static int
+spare_admit(struct server *sv, pid_t me, int c, const struct sockaddr *peer)
+{
+	struct connlimit_key k;
+	struct connlimit_res r;
+
+	if (connlimit_key(peer, &k) == -1)
+		return 1;
+	if (connlimit_admit(cl_table, &k, me, mono_s(), &r) == -1) {
+		warn_sys("unable to lock the connection table");
+		return 1;
+	}
+	if (r.verdict == CONNLIMIT_OK)
+		return 1;
+	if (r.log)
+		log_refused(peer, &r);
+	refuse(c, r.verdict == CONNLIMIT_FULL ? sv->o->busy_reply :
+	    sv->o->limit_reply);
+	return 0;
 }
 
 /* in a spare: wait for a connection and take it */
@@ -226,8 +326,11 @@ spare_accept(struct server *sv, pid_t parent,
 	for (;;) {
 		len = sizeof(*peer);
 		if ((c = accept(sv->lfd, (struct sockaddr *)peer,
-		    &len)) >= 0)
-			break;
+		    &len)) >= 0) {
+			if (spare_admit(sv, me, c, (struct sockaddr *)peer))
+				break;
+			continue;	/* refused: the next one */
+		}
 		switch (errno) {
 		case EINTR:
 		case ECONNABORTED:
@@ -254,7 +357,67 @@ spare_accept(struct server *sv, pid_t parent,
 	if (write(sv->notify[1], &me, sizeof(me)) != (ssize_t)sizeof(me))
 		warn_sys("unable to tell the listening process");
 	close(sv->notify[1]);
+	/* a session only reads the table (serve_stressed) from now on */
+	(void)mprotect(cl_table, cl_size, PROT_READ);
 	return c;
+}
+
+/* lfd blocking (spares wait on it) or not (the listening process
+ * refuses on it alone) */
+static int
+lfd_nonblock(struct server *sv, int on)
+{
+	int fl;
+
+	if (sv->nonblock == on)
+		return 0;
+	if ((fl = fcntl(sv->lfd, F_GETFL)) == -1 ||
+	    fcntl(sv->lfd, F_SETFL, on ? fl | O_NONBLOCK :
+	    fl & ~O_NONBLOCK) == -1) {
+		warn_sys("unable to change the listening socket's mode");
+		return -1;
+	}
+	sv->nonblock = on;
+	return 0;
+}
+
+/*
+ * In the listening process, every session under way and no spare: the
+ * connections waiting are taken and answered busy_reply, rather than
+ * left in the backlog for minutes (issue 9.9).  Logged as a spare logs
+ * its refusals (at most CONNLIMIT_LOG_PER_S lines a second).
+ */
+static void
+refuse_busy(struct server *sv)
+{
+	struct sockaddr_storage peer;
+	struct connlimit_res r;
+	socklen_t len;
+	int c, i;
+
+	for (i = 0; i < SERVE_REFUSE_BATCH; i++) {
+		len = sizeof(peer);
+		if ((c = accept(sv->lfd, (struct sockaddr *)&peer,
+		    &len)) == -1) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EPROTO)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				/* EMFILE and such: the socket stays
+				 * readable, so no busy loop */
+				warn_sys("unable to accept a connection");
+				pause_ms(100);
+			}
+			return;
+		}
+		refuse(c, sv->o->busy_reply);
+		memset(&r, 0, sizeof(r));
+		r.verdict = CONNLIMIT_FULL;
+		r.count = sv->busy;
+		r.limit = sv->max;
+		if (connlimit_log_ok(cl_table, mono_s(), &r.suppressed) == 1)
+			log_refused((struct sockaddr *)&peer, &r);
+	}
 }
 
 static int
@@ -356,12 +519,35 @@ serve_loop(int lfd, const struct serve_opts *o)
 	sigset_t block;
 	fd_set rfds;
 	size_t i;
-	int full = 0, r;
+	uint64_t seed;
+	void *mem;
+	int full = 0, watch, nfd, r;
 
 	memset(&sv, 0, sizeof(sv));
 	sv.o = o;
 	sv.lfd = lfd;
 	sv.max = o->maxconn ? o->maxconn : SERVE_MAXCONN_DEFAULT;
+	if (sv.max > CONNLIMIT_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (lfd >= FD_SETSIZE) {
+		errno = EMFILE;
+		return -1;
+	}
+	/* the table, shared by every process forked from here on */
+	cl_size = connlimit_size(sv.max);
+	if ((mem = mmap(NULL, cl_size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+		return -1;
+	if (getentropy(&seed, sizeof(seed)) == -1)
+		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if ((cl_table = connlimit_init(mem, cl_size, sv.max, o->per_addr,
+	    o->rate, seed)) == NULL) {
+		munmap(mem, cl_size);
+		return -1;
+	}
+	stress_at = (sv.max * SERVE_STRESS_PCT + 99) / 100;
 	if (pipe(sv.notify) == -1)
 		return -1;
 	if (sv.notify[0] >= FD_SETSIZE) {
@@ -389,8 +575,9 @@ serve_loop(int lfd, const struct serve_opts *o)
 	    sigaction(SIGTERM, &sa, &sv.old_term) == -1 ||
 	    sigaction(SIGHUP, &sa, &sv.old_hup) == -1)
 		return -1;
-	log_info("listening maxconn=%lu rules=%s", sv.max,
-	    o->rules ? o->rules : "none");
+	log_info("listening maxconn=%lu rules=%s peraddr=%lu rate=%lu "
+	    "stress=%lu", sv.max, o->rules ? o->rules : "none", o->per_addr,
+	    o->rate, stress_at);
 	for (;;) {
 		if (got_term) {
 			/*
@@ -419,6 +606,11 @@ serve_loop(int lfd, const struct serve_opts *o)
 		}
 		while (sv.nspare < SERVE_SPARES &&
 		    sv.busy + sv.nspare < sv.max) {
+			/* spares wait in a blocking accept */
+			if (lfd_nonblock(&sv, 0) == -1) {
+				pause_ms(100);
+				break;
+			}
 			if ((r = spare_fork(&sv)) == 1)
 				return 0;	/* a session, in the child */
 			if (r == -1) {
@@ -434,10 +626,28 @@ serve_loop(int lfd, const struct serve_opts *o)
 		} else {
 			full = 0;
 		}
+		if ((r = serve_stressed()) != sv.stressed) {
+			log_info("stress %s sessions=%lu threshold=%lu "
+			    "maxconn=%lu", r ? "start" : "end",
+			    connlimit_sessions(cl_table), stress_at, sv.max);
+			sv.stressed = r;
+		}
+		/* no spare waits: the connections are the listener's to
+		 * refuse */
+		watch = sv.busy >= sv.max && sv.nspare == 0 &&
+		    lfd_nonblock(&sv, 1) == 0;
 		FD_ZERO(&rfds);
 		FD_SET(sv.notify[0], &rfds);
-		if (pselect(sv.notify[0] + 1, &rfds, NULL, NULL, NULL,
-		    &sv.oldmask) == -1 && errno != EINTR)
+		nfd = sv.notify[0];
+		if (watch) {
+			FD_SET(lfd, &rfds);
+			if (lfd > nfd)
+				nfd = lfd;
+		}
+		if ((r = pselect(nfd + 1, &rfds, NULL, NULL, NULL,
+		    &sv.oldmask)) == -1 && errno != EINTR)
 			return -1;
+		if (r > 0 && watch && FD_ISSET(lfd, &rfds))
+			refuse_busy(&sv);
 	}
 }

@@ -23,7 +23,21 @@
 #include <stddef.h>
 
 #define SERVE_MAXCONN_DEFAULT	100
+/* stress: sessions at or above this percentage of maxconn (rounded up) */
+#define SERVE_STRESS_PCT	80
 
+/*
+ * Limits (issue 9.5, 9.9).  At most maxconn sessions at once; a
+ * connection past them is accepted by the listening process itself,
+ * given busy_reply and closed, never read (refusals are logged, at most
+ * CONNLIMIT_LOG_PER_S lines a second, the others counted in the next
+ * line).  Per client (an IPv4 address, an IPv6 /64: net/connlimit.h) at
+ * most per_addr sessions at once and rate connections per
+ * CONNLIMIT_WINDOW seconds; a connection past them gets limit_reply,
+ * from the process that accepted it, which then waits for the next.  A
+ * reply is one write with MSG_DONTWAIT (it is short: a full socket
+ * buffer drops it) and NULL is none.
+ */
 struct serve_opts {
 	unsigned long	 maxconn;	/* sessions at once; 0: default */
 	const char	*rules;		/* tcprules CDB, or NULL */
@@ -32,7 +46,20 @@ struct serve_opts {
 	 * as a TLS context), or NULL */
 	void		(*prefork)(void *);
 	void		*arg;
+	unsigned long	 per_addr;	/* sessions per client; 0: no limit */
+	unsigned long	 rate;		/* connections per client a minute;
+					 * 0: no limit */
+	const char	*busy_reply;	/* past maxconn, or NULL */
+	const char	*limit_reply;	/* past per_addr or rate, or NULL */
 };
+
+/*
+ * Stress (as Postfix's stress mode): 1 when the sessions under way are
+ * SERVE_STRESS_PCT percent of maxconn or more, so that a session may
+ * shorten its waits; 0 when not, and outside serve_loop's processes (a
+ * session under tcpserver).  Cheap: one read of the shared table.
+ */
+int	serve_stressed(void);
 
 /* 1 if fd is a listening socket, 0 if not (a connection, a pipe). */
 int	serve_is_listener(int fd);

@@ -13,9 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/control.h"
 #include "base/fileio.h"
 #include "base/log.h"
 #include "base/num.h"
+#include "net/serve.h"
 #include "net/tls.h"
 #include "smtp/smtpd_int.h"
 
@@ -54,6 +56,13 @@ const char *const sd_replies[RP_NREPLIES] = {
 	    "421 4.7.0 %s too many errors, closing connection",
 	[RP_CONFIG] =	"421 4.3.5 %s configuration error, closing connection",
 	[RP_NOMEM] =	"421 4.3.0 %s out of memory, closing connection",
+	/* the listener's refusals (smtpd_refusals): RFC 5321 3.8 (421
+	 * instead of the greeting), RFC 3463 X.3.2 (system not accepting
+	 * network messages), X.7.0 (a policy: per client) */
+	[RP_BUSY] =	"421 4.3.2 %s too many connections, try again later",
+	[RP_CLIENT_LIMIT] =
+	    "421 4.7.0 %s too many connections from your address, try again "
+	    "later",
 	[RP_TEMP] =	"451 4.3.0 temporary failure, try again later",
 	/* RFC 5321 4.2.2, RFC 3463 X.3.1: a full disk or quota */
 	[RP_NO_STORAGE] =	"452 4.3.1 insufficient system storage",
@@ -217,11 +226,20 @@ sess_read(void *ctx, void *p, size_t n)
  * When the reads of a command line, or of a message's data, must end: an
  * absolute time, so that a client sending a byte at a time cannot keep a
  * session for ever by restarting a timeout with each byte (issue 9.9).
- * Never past the session's end.
+ * Never past the session's end; when the listener is near its session
+ * limit (serve_stressed), never past smtp-stress-timeout from now.
  */
 void
 sd_set_deadline(struct smtpd *s, long at)
 {
+	long st;
+
+	s->stress_cut = 0;
+	if (serve_stressed() && (st = now_ms() +
+	    s->conf->stress_timeout_ms) < at) {
+		at = st;
+		s->stress_cut = 1;
+	}
 	if (s->deadline >= 0 && at > s->deadline)
 		at = s->deadline;
 	s->wait_deadline = at;
@@ -251,7 +269,8 @@ sd_timed_out(struct smtpd *s)
 		log_info("%s end reason=session-time", s->sid);
 	} else {
 		sd_reply(s, RP_TIMEOUT, s->conf->hostname);
-		log_info("%s end reason=timeout", s->sid);
+		log_info("%s end reason=%s", s->sid, s->stress_cut ?
+		    "stress-timeout" : "timeout");
 	}
 	(void)sd_flush(s);
 	s->exitcode = EXIT_PERM;
@@ -424,6 +443,40 @@ smtpd_serve(const struct smtpd_conf *c, int rfd, int wfd)
 	(void)sd_flush(s);
 	r = s->exitcode;
 	session_free(s);
+	return r;
+}
+
+int
+smtpd_refusals(char **busy_r, char **limit_r)
+{
+	struct buf me = BUF_INIT, b = BUF_INIT, l = BUF_INIT;
+	char host[256];
+	int r = -1;
+
+	*busy_r = *limit_r = NULL;
+	if (control_me(&me) == -1) {
+		/* as smtpd_unavailable: each session reports the file */
+		warn_sys("unable to read control file me");
+		if (gethostname(host, sizeof(host)) == -1)
+			memcpy(host, "postern", 8);
+		host[sizeof(host) - 1] = '\0';
+		buf_reset(&me);
+	}
+	if ((me.len > 0 || buf_puts(&me, host) == 0) &&
+	    sd_reply_text(&b, RP_BUSY, me.s) == 0 &&
+	    buf_puts(&b, "\r\n") == 0 &&
+	    sd_reply_text(&l, RP_CLIENT_LIMIT, me.s) == 0 &&
+	    buf_puts(&l, "\r\n") == 0 &&
+	    (*busy_r = buf_steal(&b)) != NULL &&
+	    (*limit_r = buf_steal(&l)) != NULL)
+		r = 0;
+	buf_free(&me);
+	buf_free(&b);
+	buf_free(&l);
+	if (r == -1) {
+		free(*busy_r);
+		*busy_r = NULL;
+	}
 	return r;
 }
 

@@ -44,6 +44,7 @@ struct smtpd_conf {
 	int		 data_timeout_ms;	/* smtp-data-timeout */
 	unsigned long	 data_rate;	/* smtp-data-rate, bytes/s; 0 off */
 	long		 session_timeout_ms;	/* smtp-session-... */
+	int		 stress_timeout_ms;	/* smtp-stress-timeout */
 	int		 greeting_delay_ms;	/* smtp-greeting-delay */
 	char		*tls_cert, *tls_key;	/* NULL: no STARTTLS */
 	char	      ***filters;	/* smtp-filters: argv each */
@@ -69,6 +70,14 @@ void	smtpd_conf_free(struct smtpd_conf *);
 
 /* Serve one session: greeting to QUIT, EOF or a fatal error. */
 int	smtpd_serve(const struct smtpd_conf *, int rfd, int wfd);
+
+/*
+ * The replies of the listening process (serve_opts): past the session
+ * limit, and past a client's limits, each with CRLF, named by control
+ * file "me" (when it cannot be read: warned, the system's host name).
+ * 0 (free both), or -1 with errno set.
+ */
+int	smtpd_refusals(char **busy_r, char **limit_r);
 
 /* When the configuration cannot be read: a 421 reply on wfd. */
 void	smtpd_unavailable(int wfd);

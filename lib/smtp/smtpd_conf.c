@@ -159,6 +159,12 @@ smtpd_conf_load(struct smtpd_conf *c, const char **bad_r)
 	    bad_r) == -1)
 		goto fail;
 	c->session_timeout_ms = (long)v * 1000;
+	/* the wait for a command or data when the listener is near its
+	 * session limit (serve_stressed), as Postfix's stress mode */
+	if (conf_ulong("smtp-stress-timeout", &v, 10, 1, 86400,
+	    bad_r) == -1)
+		goto fail;
+	c->stress_timeout_ms = (int)(v * 1000);
 	if (conf_ulong("smtp-greeting-delay", &v, 0, 0, 600000,
 	    bad_r) == -1)
 		goto fail;

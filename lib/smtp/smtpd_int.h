@@ -44,6 +44,8 @@ enum reply_id {
 	RP_TOO_MANY_CMDS,
 	RP_CONFIG,
 	RP_NOMEM,
+	RP_BUSY,
+	RP_CLIENT_LIMIT,
 	RP_TEMP,
 	RP_NO_STORAGE,
 	RP_LOOKUP_FAIL,
@@ -100,6 +102,7 @@ struct smtpd {
 	struct tls	*tls;
 	int		 tls_ok;	/* STARTTLS can be offered */
 	long		 wait_deadline;	/* monotonic ms: the read ends */
+	int		 stress_cut;	/* wait_deadline is the stress one */
 	long		 deadline;	/* session end, monotonic ms; -1 */
 	int		 dead;		/* the client cannot be written to */
 	int		 nomem;		/* a buffer could not grow: end */
