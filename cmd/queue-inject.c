@@ -1,7 +1,7 @@
 /*
  * queue-inject: store the message on stdin in the queue, durably, and
  * print its queue id.  See doc/queue-inject.8; the work is
- * queue_inject_run() in lib/queue.c, which smtp-recv also calls.
+ * queue_submit() in lib/queue/qwriter.c, which smtp-recv also calls.
  */
 #include <signal.h>
 #include <unistd.h>
@@ -10,6 +10,7 @@
 #include "base/fileio.h"
 #include "base/log.h"
 #include "queue/queue.h"
+#include "queue/qwriter.h"
 
 #define USAGE	"queue-inject [-h] -f sender [-o key=value ...] [--] rcpt ..."
 
@@ -24,7 +25,8 @@ main(int argc, char **argv)
 	 * nor may a reader leaving the trigger once the message is queued */
 	signal(SIGXFSZ, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	code = queue_inject_run(argc, argv, 0, NULL, 0, &id, &reply);
+	/* through queue-writer when the queue has one (qwriter.h) */
+	code = queue_submit(argc, argv, 0, NULL, 0, 0, &id, &reply);
 	if (code == QUEUE_INJECT_USAGE)
 		die_usage(USAGE);
 	if (code != 0) {

@@ -121,6 +121,10 @@ make_dir(const char *path, mode_t mode, int *made)
 		errno = ENOTDIR;
 		return -1;
 	}
+	/* a queue made by an earlier version (tmp/ and mess/ were the
+	 * group's, 02770) gets today's modes */
+	if ((st.st_mode & 07777) != mode && chmod(path, mode) == -1)
+		return -1;
 	return 0;
 }
 
@@ -128,9 +132,10 @@ int
 queue_create(const char *dir)
 {
 	static const struct { const char *name; mode_t mode; } subs[] = {
-		{ "tmp", QUEUE_MODE_SHARED },
-		{ "mess", QUEUE_MODE_SHARED },
+		{ "tmp", QUEUE_MODE_PRIVATE },
+		{ "mess", QUEUE_MODE_PRIVATE },
 		{ "env", QUEUE_MODE_PRIVATE },
+		{ "spool", QUEUE_MODE_SPOOL },
 	};
 	struct buf p = BUF_INIT;
 	struct stat st;

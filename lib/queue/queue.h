@@ -14,6 +14,9 @@
  *   env/ID      the per-recipient state, written by queue-run (absent
  *               until the first delivery attempt: all recipients pending)
  *   trigger     a FIFO; queue-inject writes "ID\n" to wake queue-run
+ *   writer      queue-writer's socket, when it runs (qwriter.h)
+ *   spool/      smtp-recv's spool files (unnamed, O_TMPFILE), before a
+ *               message is handed to the queue
  *
  * Envelope and state files are text, one field per line: a key, a space,
  * the value.  Values are escaped: '%' and bytes below 0x20 or 0x7f are
@@ -43,12 +46,18 @@
 #define QUEUE_DEFAULT_LIFETIME	432000L		/* 5 days */
 #define QUEUE_TMP_MAXAGE	(36 * 3600)	/* stale tmp/ files */
 
-/* Modes of the layout (see queue_create) and of the files in it. */
+/*
+ * Modes of the layout (see queue_create) and of the files in it.  The
+ * queue user alone reads and writes tmp/, mess/ and env/; the injecting
+ * group (the smtp user) may only pass the top directory, connect to
+ * queue-writer's socket (qwriter.h) and create its spool files in
+ * spool/, which it cannot list.
+ */
 #define QUEUE_MODE_TOP		0750
-#define QUEUE_MODE_SHARED	02770	/* tmp/, mess/: the injecting group */
-#define QUEUE_MODE_PRIVATE	0700	/* env/ */
-#define QUEUE_MODE_TRIGGER	0620
-#define QUEUE_MODE_MESS		0640
+#define QUEUE_MODE_PRIVATE	0700	/* tmp/, mess/, env/ */
+#define QUEUE_MODE_SPOOL	0730	/* spool/: the group writes, unlisted */
+#define QUEUE_MODE_TRIGGER	0600
+#define QUEUE_MODE_MESS		0600
 #define QUEUE_MODE_ENV		0600
 
 /*

@@ -18,6 +18,7 @@
 #include "base/pipeline.h"
 #include "net/tls.h"
 #include "queue/queue.h"
+#include "queue/qwriter.h"
 #include "smtp/smtpd_int.h"
 
 extern char **environ;
@@ -30,13 +31,21 @@ static int	ip_ok(const char *);
 const char *
 sd_pick_spooldir(void)
 {
+	/* the queue's spool/ (where the smtp user may write, queue(8)),
+	 * or its tmp/ for a queue of our own: the spool file is on the
+	 * queue's file system, so a full disk there is seen at DATA */
+	static const char *const sub[] = { "spool", "tmp" };
 	static struct buf q = BUF_INIT;
 	const char *e = getenv("POSTERN_QUEUE");
+	size_t i;
 
-	buf_reset(&q);
-	if (buf_printf(&q, "%s/tmp", e != NULL && *e != '\0' ? e :
-	    "/var/spool/postern") == 0 && access(q.s, W_OK | X_OK) == 0)
-		return q.s;
+	for (i = 0; i < 2; i++) {
+		buf_reset(&q);
+		if (buf_printf(&q, "%s/%s", e != NULL && *e != '\0' ? e :
+		    QUEUE_DEFAULT_DIR, sub[i]) == 0 &&
+		    access(q.s, W_OK | X_OK) == 0)
+			return q.s;
+	}
 	e = getenv("TMPDIR");
 	return e != NULL && *e != '\0' ? e : "/tmp";
 }
@@ -456,7 +465,8 @@ sd_temp_reply(int err)
 }
 
 /*
- * queue_inject_run() on fd: 0 with the queue id in qid, or -1 with the
+ * queue_submit() on fd (queue-writer when the queue has one, else
+ * queue_inject_run() here): 0 with the queue id in qid, or -1 with the
  * reply for the client in rep.
  */
 static int
@@ -469,8 +479,8 @@ inject_inproc(struct smtpd *s, char **argv, int fd, struct buf *qid,
 	for (argc = 0; argv[argc] != NULL; argc++)
 		;
 	buf_reset(qid);
-	code = queue_inject_run(argc, argv, fd, s->sbuf.s, s->sbuf.len, qid,
-	    &r);
+	code = queue_submit(argc, argv, fd, s->sbuf.s, s->sbuf.len,
+	    s->conf->data_timeout_ms, qid, &r);
 	if (code == 0) {
 		buf_free(&r);
 		return 0;

@@ -35,7 +35,7 @@ contains "logs the id" "$T/err" "queue-inject: info: $id queued from=<a@x.test> 
 check "the message is in mess/" test -f "$Q/mess/$id"
 is "tmp/ is empty" "$(count_files "$Q/tmp")" 0
 is "no state yet" "$(count_files "$Q/env")" 0
-is "file mode" "$(stat -c %a "$Q/mess/$id")" 640
+is "file mode" "$(stat -c %a "$Q/mess/$id")" 600
 # the head, a blank line, then the message byte for byte
 sed '1,/^$/d' "$Q/mess/$id" >"$T/body"
 check "message stored exactly" cmp -s "$T/msg" "$T/body"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # queue: init, list, kick, drop; locks shared with queue-run.
 . "$TOP/t/lib.sh"
-plan 54
+plan 55
 
 export POSTERN_CONF="$T/conf" POSTERN_QUEUE="$T/queue" POSTERN_MAILROOT="$T/mail"
 C=$T/conf Q=$T/queue M=$T/mail
@@ -26,11 +26,12 @@ contains "says to run queue init" "$T/err" 'no queue in .*: run queue init'
 # --- init
 exits "init" 0 queue init
 is "queue dir mode" "$(stat -c %a "$Q")" 750
-is "tmp/ mode (group, setgid)" "$(stat -c %a "$Q/tmp")" 2770
-is "mess/ mode" "$(stat -c %a "$Q/mess")" 2770
+is "tmp/ mode (the queue user's)" "$(stat -c %a "$Q/tmp")" 700
+is "mess/ mode" "$(stat -c %a "$Q/mess")" 700
 is "env/ mode" "$(stat -c %a "$Q/env")" 700
+is "spool/ mode (the group writes, cannot list)" "$(stat -c %a "$Q/spool")" 730
 is "trigger is a FIFO" "$(stat -c %F "$Q/trigger")" "fifo"
-is "trigger mode" "$(stat -c %a "$Q/trigger")" 620
+is "trigger mode" "$(stat -c %a "$Q/trigger")" 600
 exits "init again: idempotent" 0 queue init
 rm "$Q/trigger"; : >"$Q/trigger"
 exits "init refuses a file where the FIFO goes" 111 queue init 2>/dev/null

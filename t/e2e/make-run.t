@@ -9,7 +9,7 @@
 # bind error and leaves nothing running (issue 9.8).
 . "$TOP/t/lib.sh"
 
-plan 27
+plan 29
 
 run=$(cd "$T" && pwd -P)/run
 run2=$(cd "$T" && pwd -P)/run2
@@ -81,6 +81,10 @@ contains "subject kept" "$f" '^Subject: make run test'
 contains "body kept" "$f" '^hello postern'
 contains "Delivered-To added" "$f" '^Delivered-To: demo@example.test'
 contains "Received by postern" "$f" '^[[:space:]]+by localhost \(postern\) with ESMTP'
+qid=$(sed -n 's/.*<-  250 2\.0\.0 OK queued as \([0-9.]*\).*/\1/p' "$T/swaks")
+contains "queue-writer stored it (the smtp side hands mail in)" \
+    "$run/log/queue-writer/current" "queue-writer: info: ${qid:-none} queued from=<someone@example.org>"
+check "the writer's socket is in the queue" test -S "$run/queue/writer"
 
 swaks --server "127.0.0.1:$port" --to nobody@example.test >"$T/swaks2" 2>&1
 contains "unknown user refused" "$T/swaks2" '<\*\* 550 5.1.1'

@@ -580,10 +580,19 @@ START_TEST(t_layout_inject)
 	ck_assert_int_eq(queue_create(NULL), 0);
 	snprintf(p, sizeof(p), "%s/queue/mess", dir);
 	ck_assert_int_eq(stat(p, &st), 0);
-	ck_assert_uint_eq(st.st_mode & 07777, QUEUE_MODE_SHARED);
+	ck_assert_uint_eq(st.st_mode & 07777, 0700);
 	snprintf(p, sizeof(p), "%s/queue/env", dir);
 	ck_assert_int_eq(stat(p, &st), 0);
-	ck_assert_uint_eq(st.st_mode & 07777, QUEUE_MODE_PRIVATE);
+	ck_assert_uint_eq(st.st_mode & 07777, 0700);
+	snprintf(p, sizeof(p), "%s/queue/spool", dir);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0730);
+	/* a queue of an earlier version gets today's modes */
+	snprintf(p, sizeof(p), "%s/queue/tmp", dir);
+	ck_assert_int_eq(chmod(p, 02770), 0);
+	ck_assert_int_eq(queue_create(NULL), 0);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0700);
 	snprintf(p, sizeof(p), "%s/queue/trigger", dir);
 	ck_assert_int_eq(stat(p, &st), 0);
 	ck_assert(S_ISFIFO(st.st_mode));
