@@ -511,23 +511,20 @@ child_setup(int lfd, int c, const struct sockaddr *peer,
 	return 0;
 }
 
-int
-serve_loop(int lfd, const struct serve_opts *o)
+/* The table, the notify pipe and the signals: 0 / -1. */
+static int
+server_init(struct server *sv, int lfd, const struct serve_opts *o)
 {
-	static struct server sv;
 	struct sigaction sa;
 	sigset_t block;
-	fd_set rfds;
-	size_t i;
 	uint64_t seed;
 	void *mem;
-	int full = 0, watch, nfd, r;
 
-	memset(&sv, 0, sizeof(sv));
-	sv.o = o;
-	sv.lfd = lfd;
-	sv.max = o->maxconn ? o->maxconn : SERVE_MAXCONN_DEFAULT;
-	if (sv.max > CONNLIMIT_MAX) {
+	memset(sv, 0, sizeof(*sv));
+	sv->o = o;
+	sv->lfd = lfd;
+	sv->max = o->maxconn ? o->maxconn : SERVE_MAXCONN_DEFAULT;
+	if (sv->max > CONNLIMIT_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -536,27 +533,27 @@ serve_loop(int lfd, const struct serve_opts *o)
 		return -1;
 	}
 	/* the table, shared by every process forked from here on */
-	cl_size = connlimit_size(sv.max);
+	cl_size = connlimit_size(sv->max);
 	if ((mem = mmap(NULL, cl_size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
 		return -1;
 	if (getentropy(&seed, sizeof(seed)) == -1)
 		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if ((cl_table = connlimit_init(mem, cl_size, sv.max, o->per_addr,
+	if ((cl_table = connlimit_init(mem, cl_size, sv->max, o->per_addr,
 	    o->rate, seed)) == NULL) {
 		munmap(mem, cl_size);
 		return -1;
 	}
-	stress_at = (sv.max * SERVE_STRESS_PCT + 99) / 100;
-	if (pipe(sv.notify) == -1)
+	stress_at = (sv->max * SERVE_STRESS_PCT + 99) / 100;
+	if (pipe(sv->notify) == -1)
 		return -1;
-	if (sv.notify[0] >= FD_SETSIZE) {
+	if (sv->notify[0] >= FD_SETSIZE) {
 		errno = EMFILE;
 		return -1;
 	}
-	if (fcntl(sv.notify[0], F_SETFL, O_NONBLOCK) == -1 ||
-	    fcntl(sv.notify[0], F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(sv.notify[1], F_SETFD, FD_CLOEXEC) == -1 ||
+	if (fcntl(sv->notify[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(sv->notify[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(sv->notify[1], F_SETFD, FD_CLOEXEC) == -1 ||
 	    /* spares block in accept: the kernel wakes one per connection */
 	    fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) & ~O_NONBLOCK) == -1)
 		return -1;
@@ -566,34 +563,96 @@ serve_loop(int lfd, const struct serve_opts *o)
 	sigaddset(&block, SIGCHLD);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &block, &sv.oldmask) == -1)
+	if (sigprocmask(SIG_BLOCK, &block, &sv->oldmask) == -1)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGCHLD, &sa, &sv.old_chld) == -1 ||
-	    sigaction(SIGTERM, &sa, &sv.old_term) == -1 ||
-	    sigaction(SIGHUP, &sa, &sv.old_hup) == -1)
+	if (sigaction(SIGCHLD, &sa, &sv->old_chld) == -1 ||
+	    sigaction(SIGTERM, &sa, &sv->old_term) == -1 ||
+	    sigaction(SIGHUP, &sa, &sv->old_hup) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * SIGTERM: stop listening at once, for every spare (the socket is
+ * shared): their accept fails and they go, while connections already
+ * taken go on.  Where shutdown does not do that, the spares are killed.
+ */
+static void __attribute__((noreturn))
+server_stop(struct server *sv)
+{
+	size_t i;
+
+	if (shutdown(sv->lfd, SHUT_RDWR) == -1) {
+		read_notify(sv);
+		for (i = 0; i < sv->nspare; i++)
+			kill(sv->spare[i], SIGTERM);
+	}
+	log_info("stopping on SIGTERM sessions=%lu", sv->busy);
+	exit(EXIT_DONE);
+}
+
+/* Fork spares up to SERVE_SPARES within the limit: 1 in a child that
+ * took a connection, else 0. */
+static int
+keep_spares(struct server *sv)
+{
+	int r;
+
+	while (sv->nspare < SERVE_SPARES && sv->busy + sv->nspare < sv->max) {
+		/* spares wait in a blocking accept */
+		if (lfd_nonblock(sv, 0) == -1) {
+			pause_ms(100);
+			break;
+		}
+		if ((r = spare_fork(sv)) == 1)
+			return 1;	/* a session, in the child */
+		if (r == -1) {
+			warn_sys("unable to fork");
+			pause_ms(100);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Log the changes of state: the limit reached, stress begun or ended. */
+static void
+log_state(struct server *sv, int *full)
+{
+	int r;
+
+	if (sv->busy >= sv->max) {
+		if (!*full)
+			log_info("limit reached maxconn=%lu", sv->max);
+		*full = 1;
+	} else
+		*full = 0;
+	if ((r = serve_stressed()) != sv->stressed) {
+		log_info("stress %s sessions=%lu threshold=%lu maxconn=%lu",
+		    r ? "start" : "end", connlimit_sessions(cl_table),
+		    stress_at, sv->max);
+		sv->stressed = r;
+	}
+}
+
+int
+serve_loop(int lfd, const struct serve_opts *o)
+{
+	static struct server sv;
+	fd_set rfds;
+	int full = 0, watch, nfd, r;
+
+	if (server_init(&sv, lfd, o) == -1)
 		return -1;
 	log_info("listening maxconn=%lu rules=%s peraddr=%lu rate=%lu "
 	    "stress=%lu", sv.max, o->rules ? o->rules : "none", o->per_addr,
 	    o->rate, stress_at);
 	for (;;) {
-		if (got_term) {
-			/*
-			 * Stop listening at once, for every spare (the
-			 * socket is shared): their accept fails and they go,
-			 * while connections already taken go on.  Where
-			 * shutdown does not do that, the spares are killed.
-			 */
-			if (shutdown(lfd, SHUT_RDWR) == -1) {
-				read_notify(&sv);
-				for (i = 0; i < sv.nspare; i++)
-					kill(sv.spare[i], SIGTERM);
-			}
-			log_info("stopping on SIGTERM sessions=%lu", sv.busy);
-			exit(EXIT_DONE);
-		}
+		if (got_term)
+			server_stop(&sv);
 		if (got_chld) {
 			got_chld = 0;
 			reap(&sv);
@@ -604,34 +663,9 @@ serve_loop(int lfd, const struct serve_opts *o)
 			sv.spare_died = 0;
 			pause_ms(1000);
 		}
-		while (sv.nspare < SERVE_SPARES &&
-		    sv.busy + sv.nspare < sv.max) {
-			/* spares wait in a blocking accept */
-			if (lfd_nonblock(&sv, 0) == -1) {
-				pause_ms(100);
-				break;
-			}
-			if ((r = spare_fork(&sv)) == 1)
-				return 0;	/* a session, in the child */
-			if (r == -1) {
-				warn_sys("unable to fork");
-				pause_ms(100);
-				break;
-			}
-		}
-		if (sv.busy >= sv.max) {
-			if (!full)
-				log_info("limit reached maxconn=%lu", sv.max);
-			full = 1;
-		} else {
-			full = 0;
-		}
-		if ((r = serve_stressed()) != sv.stressed) {
-			log_info("stress %s sessions=%lu threshold=%lu "
-			    "maxconn=%lu", r ? "start" : "end",
-			    connlimit_sessions(cl_table), stress_at, sv.max);
-			sv.stressed = r;
-		}
+		if (keep_spares(&sv))
+			return 0;
+		log_state(&sv, &full);
 		/* no spare waits: the connections are the listener's to
 		 * refuse */
 		watch = sv.busy >= sv.max && sv.nspare == 0 &&

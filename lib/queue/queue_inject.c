@@ -59,26 +59,26 @@ inject_optarg(int argc, char *const argv[], int *i)
 	return argv[++*i];
 }
 
-int
-queue_inject_run(int argc, char *const argv[], int fd, const void *mem,
-    size_t len, struct buf *id_r, struct buf *reply)
+/*
+ * queue-inject's arguments into env: "-f SENDER", "-o KEY=VALUE"... as
+ * getopt(3) takes "f:o:", then "--" or not, then the recipients; the
+ * options are applied after the recipients (per-recipient ones name
+ * them).  Returns 0, QUEUE_INJECT_USAGE, or the code of the failure
+ * (logged, the reply set).
+ */
+static int
+inject_args(int argc, char *const argv[], struct queue_env *env,
+    struct buf *reply)
 {
-	struct queue_env env;
-	struct queue_inject inj;
-	struct queue q;
-	const char *sender = NULL, *why, *arg, *name;
-	const char **opts = NULL;
-	size_t max, nopt = 0, j;
-	int i, code = 0, r;
+	const char *sender = NULL, *why, *arg;
+	const char **opts;
+	size_t nopt = 0, j;
+	int i, code = 0;
 	char opt;
 
-	queue_env_init(&env);
-	if ((opts = calloc((size_t)argc + 1, sizeof(*opts))) == NULL) {
-		code = inject_fail(reply, EXIT_TEMP, "451 4.3.0 out of memory",
+	if ((opts = calloc((size_t)argc + 1, sizeof(*opts))) == NULL)
+		return inject_fail(reply, EXIT_TEMP, "451 4.3.0 out of memory",
 		    "out of memory");
-		goto out;
-	}
-	/* options first, as getopt(3) takes "f:o:", then "--" or not */
 	for (i = 1; i < argc; i++) {
 		opt = argv[i][0] == '-' ? argv[i][1] : '\0';
 		if (opt == '\0')
@@ -101,13 +101,13 @@ queue_inject_run(int argc, char *const argv[], int fd, const void *mem,
 		code = QUEUE_INJECT_USAGE;
 		goto out;
 	}
-	if (queue_env_sender(&env, sender) == -1) {
+	if (queue_env_sender(env, sender) == -1) {
 		code = inject_fail(reply, EXIT_TEMP, "451 4.3.0 out of memory",
 		    "out of memory");
 		goto out;
 	}
 	for (; i < argc; i++)
-		if (queue_env_rcpt(&env, argv[i]) == -1) {
+		if (queue_env_rcpt(env, argv[i]) == -1) {
 			if (errno == E2BIG)
 				code = inject_fail(reply, EXIT_PERM,
 				    "552 5.5.3 too many recipients",
@@ -117,9 +117,8 @@ queue_inject_run(int argc, char *const argv[], int fd, const void *mem,
 				    "451 4.3.0 out of memory", "out of memory");
 			goto out;
 		}
-	/* per-recipient options name recipients: after them */
 	for (j = 0; j < nopt; j++)
-		if (queue_env_option(&env, opts[j], &why) == -1) {
+		if (queue_env_option(env, opts[j], &why) == -1) {
 			if (why == NULL)
 				code = inject_fail(reply, EXIT_TEMP,
 				    "451 4.3.0 out of memory", "out of memory");
@@ -129,11 +128,64 @@ queue_inject_run(int argc, char *const argv[], int fd, const void *mem,
 				    "bad option %s: %s", opts[j], why);
 			goto out;
 		}
-	if (queue_env_check(&env, &why) == -1) {
+	if (queue_env_check(env, &why) == -1)
 		code = inject_fail(reply, EXIT_PERM,
 		    "553 5.1.3 bad address syntax", "%s", why);
-		goto out;
+out:
+	free(opts);
+	return code;
+}
+
+/* Store the message (fd, or mem when fd is -1) with env in the open
+ * queue q: 0 with its id in id_r, or the code of the failure. */
+static int
+inject_store(struct queue *q, const struct queue_env *env, size_t max,
+    int fd, const void *mem, size_t len, struct buf *id_r, struct buf *reply)
+{
+	struct queue_inject inj;
+	int save;
+
+	if (queue_inject_begin(q, env, max, &inj) == -1)
+		return inject_fail(reply, EXIT_TEMP, write_reply(errno),
+		    "unable to create a file in %s/tmp: %s", q->dir,
+		    strerror(errno));
+	if ((fd != -1 ? queue_inject_fd(&inj, fd) :
+	    queue_inject_write(&inj, mem, len)) == -1) {
+		save = errno;
+		queue_inject_abort(&inj);
+		if (save == EFBIG)
+			/* RFC 1870 6.2, RFC 3463 X.3.4 */
+			return inject_fail(reply, EXIT_PERM,
+			    "552 5.3.4 message too big",
+			    "message larger than %zu bytes", max);
+		return inject_fail(reply, EXIT_TEMP, write_reply(save),
+		    "unable to write the message to %s/tmp: %s", q->dir,
+		    strerror(save));
 	}
+	if (queue_inject_commit(&inj, id_r) == -1)
+		return inject_fail(reply, EXIT_TEMP, write_reply(errno),
+		    "unable to queue the message in %s: %s", q->dir,
+		    strerror(errno));
+	/* stored=: the bytes queued, the Received field and the filters'
+	 * fields included; smtp-recv's size= is what the client sent */
+	log_info("%s queued from=<%s> rcpts=%zu stored=%zu", id_r->s,
+	    env->sender, env->nrcpt, inj.size);
+	return 0;
+}
+
+int
+queue_inject_run(int argc, char *const argv[], int fd, const void *mem,
+    size_t len, struct buf *id_r, struct buf *reply)
+{
+	struct queue_env env;
+	struct queue q;
+	const char *name;
+	size_t max;
+	int code, r;
+
+	queue_env_init(&env);
+	if ((code = inject_args(argc, argv, &env, reply)) != 0)
+		goto out;
 	if ((r = inject_max(&max, &name)) == -1) {
 		code = inject_fail(reply, EXIT_TEMP,
 		    "451 4.3.5 system incorrectly configured",
@@ -154,42 +206,9 @@ queue_inject_run(int argc, char *const argv[], int fd, const void *mem,
 			    strerror(errno));
 		goto out;
 	}
-	if (queue_inject_begin(&q, &env, max, &inj) == -1) {
-		code = inject_fail(reply, EXIT_TEMP, write_reply(errno),
-		    "unable to create a file in %s/tmp: %s", q.dir,
-		    strerror(errno));
-		goto close;
-	}
-	if ((fd != -1 ? queue_inject_fd(&inj, fd) :
-	    queue_inject_write(&inj, mem, len)) == -1) {
-		int save = errno;
-
-		queue_inject_abort(&inj);
-		if (save == EFBIG)
-			/* RFC 1870 6.2, RFC 3463 X.3.4 */
-			code = inject_fail(reply, EXIT_PERM,
-			    "552 5.3.4 message too big",
-			    "message larger than %zu bytes", max);
-		else
-			code = inject_fail(reply, EXIT_TEMP, write_reply(save),
-			    "unable to write the message to %s/tmp: %s",
-			    q.dir, strerror(save));
-		goto close;
-	}
-	if (queue_inject_commit(&inj, id_r) == -1) {
-		code = inject_fail(reply, EXIT_TEMP, write_reply(errno),
-		    "unable to queue the message in %s: %s", q.dir,
-		    strerror(errno));
-		goto close;
-	}
-	/* stored=: the bytes queued, the Received field and the filters'
-	 * fields included; smtp-recv's size= is what the client sent */
-	log_info("%s queued from=<%s> rcpts=%zu stored=%zu", id_r->s, sender,
-	    env.nrcpt, inj.size);
-close:
+	code = inject_store(&q, &env, max, fd, mem, len, id_r, reply);
 	queue_close(&q);
 out:
 	queue_env_free(&env);
-	free(opts);
 	return code;
 }
