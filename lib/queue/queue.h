@@ -216,6 +216,14 @@ int	queue_storage_full(int err);
 #define QUEUE_REPLY_FULL	"452 4.3.1 insufficient system storage"
 
 /*
+ * The largest message the queue takes: the control file queue-maxsize,
+ * else smtp-maxsize, else QUEUE_DEFAULT_MAXSIZE; 0 is no limit.
+ * Returns as control_ulong (1 found, 0 the default, -1 a bad file,
+ * *name then saying which).
+ */
+int	queue_maxsize(size_t *max, const char **name);
+
+/*
  * All of queue-inject(8): argv as that program takes it (argv[0] is its
  * name: "-f SENDER", "-o KEY=VALUE"..., "--", recipients), the message
  * read from fd to EOF (or, when fd is -1, the len bytes at mem), stored

@@ -32,9 +32,8 @@ write_reply(int err)
 	    "451 4.3.0 queue unavailable";
 }
 
-/* queue-maxsize, else smtp-maxsize, else 50 MiB; 0 is no limit. */
-static int
-inject_max(size_t *max, const char **name)
+int
+queue_maxsize(size_t *max, const char **name)
 {
 	unsigned long v = QUEUE_DEFAULT_MAXSIZE;
 	int r;
@@ -186,7 +185,7 @@ queue_inject_run(int argc, char *const argv[], int fd, const void *mem,
 	queue_env_init(&env);
 	if ((code = inject_args(argc, argv, &env, reply)) != 0)
 		goto out;
-	if ((r = inject_max(&max, &name)) == -1) {
+	if ((r = queue_maxsize(&max, &name)) == -1) {
 		code = inject_fail(reply, EXIT_TEMP,
 		    "451 4.3.5 system incorrectly configured",
 		    "bad control file %s/%s: %s", control_dir(), name,

@@ -122,8 +122,9 @@ regular_copy(int fd)
 {
 	struct stat st;
 	struct buf path = BUF_INIT;
-	const char *dir;
+	const char *dir, *name;
 	char b[65536];
+	size_t max, total = 0;
 	ssize_t r;
 	int t, save;
 
@@ -131,6 +132,9 @@ regular_copy(int fd)
 		return -1;
 	if (S_ISREG(st.st_mode))
 		return dup(fd);
+	/* no more than the queue takes, and a byte to say it is too big */
+	if (queue_maxsize(&max, &name) == -1)
+		max = QUEUE_DEFAULT_MAXSIZE;
 	/* a pipe (queue-inject < a program): copied to an unnamed file */
 	dir = getenv("TMPDIR");
 	if (dir == NULL || *dir == '\0')
@@ -151,10 +155,14 @@ regular_copy(int fd)
 			continue;
 		if (r <= 0)
 			break;
+		if (max > 0 && (size_t)r > max + 1 - total)
+			r = (ssize_t)(max + 1 - total);
 		if (write_all(t, b, (size_t)r) == -1) {
 			r = -1;
 			break;
 		}
+		if (max > 0 && (total += (size_t)r) > max)
+			break;		/* the writer answers 552 5.3.4 */
 	}
 	if (r == -1 || lseek(t, 0, SEEK_SET) == -1) {
 		save = errno;

@@ -10,7 +10,7 @@
 # serving.  Also: usage, one writer per queue, a stale socket replaced,
 # SIGTERM.
 . "$TOP/t/lib.sh"
-plan 51
+plan 53
 
 PY=/usr/bin/python3
 export POSTERN_CONF="$T/conf" POSTERN_QUEUE="$T/queue" POSTERN_MAILROOT="$T/mail"
@@ -69,6 +69,9 @@ awk 'BEGIN { printf "Subject: big\n\n"; for (i = 0; i < 50; i++) print "01234567
 queue-inject -f a@remote.test demo@example.test <"$T/big" >/dev/null 2>"$T/err"
 is "past queue-maxsize: exit 100" $? 100
 is "552 5.3.4 from the writer" "$(tail -n 1 "$T/err")" "552 5.3.4 message too big"
+cat "$T/big" | queue-inject -f a@remote.test demo@example.test >/dev/null 2>"$T/err"
+is "past queue-maxsize from a pipe: exit 100" $? 100
+is "552 5.3.4, the copy cut at the limit" "$(tail -n 1 "$T/err")" "552 5.3.4 message too big"
 rm "$T/conf/queue-maxsize"
 
 # smtp-recv: three messages in one session (one connection to the writer),
