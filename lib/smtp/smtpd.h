@@ -72,6 +72,14 @@ void	smtpd_conf_free(struct smtpd_conf *);
 int	smtpd_serve(const struct smtpd_conf *, int rfd, int wfd);
 
 /*
+ * postern's own filter stages (stage.h) that the chain runs in-process
+ * when smtp-filters names them (by name, not by a path); the table ends
+ * with a NULL name.  NULL (the default): every stage is a program.
+ */
+struct stage_builtin;
+void	smtpd_set_builtins(const struct stage_builtin *);
+
+/*
  * The replies of the listening process (serve_opts): past the session
  * limit, and past a client's limits, each with CRLF, named by control
  * file "me" (when it cannot be read: warned, the system's host name).

@@ -16,6 +16,7 @@
 #include "base/fileio.h"
 #include "base/log.h"
 #include "base/pipeline.h"
+#include "base/stage.h"
 #include "net/tls.h"
 #include "queue/queue.h"
 #include "queue/qwriter.h"
@@ -501,6 +502,105 @@ inject_inproc(struct smtpd *s, char **argv, int fd, struct buf *qid,
 	return -1;
 }
 
+/* postern's own stages, run in-process (smtpd_set_builtins) */
+static const struct stage_builtin *builtins;
+
+void
+smtpd_set_builtins(const struct stage_builtin *t)
+{
+	builtins = t;
+}
+
+/* A builtin stage on in, to out, in this process, its result in *st as
+ * pipeline_run gives a program's; its lines go to our log. */
+static void
+run_builtin(const struct stage_builtin *b, struct pipeline_stage *st,
+    char **envp, int in, int out)
+{
+	struct stage_io io;
+	const char *l;
+	size_t n, argc;
+
+	memset(&io, 0, sizeof(io));
+	io.name = b->name;
+	io.envp = envp;
+	io.in = in;
+	io.out = out;
+	for (argc = 0; st->argv[argc] != NULL; argc++)
+		;
+	st->code = b->run((int)argc, st->argv, &io);
+	st->sig = 0;
+	st->spawn_errno = 0;
+	if (io.err.len > 0)
+		(void)write_all(2, io.err.s, io.err.len);
+	stage_lastline(&io, &l, &n);
+	if (buf_set(&st->lastline, l, n) == -1)
+		buf_reset(&st->lastline);
+	buf_free(&io.err);
+}
+
+/*
+ * The filter chain on the spool file: a run of programs as one pipeline,
+ * a builtin in this process (same code, same environment, same bytes out
+ * as its program: DESIGN.md section 4), each part's output in a new
+ * unnamed spool file, the next part's input.  Returns 0 with *out_r the
+ * last output (ours to close), 1 when a stage refused or failed (rep and
+ * who set), -1 on a system failure (*err_r the errno, logged).
+ */
+static int
+run_chain(struct smtpd *s, struct pipeline_stage *st, size_t nf,
+    char **envp, int *out_r, struct buf *rep, const char **who, int *err_r)
+{
+	const struct stage_builtin *b;
+	size_t i = 0, j;
+	int in = s->spool, out;
+
+	while (i < nf) {
+		if ((out = tmpfile_open(s)) == -1) {
+			*err_r = errno;
+			warn_sys("%s unable to open a spool file in %s",
+			    s->sid, s->spooldir);
+			goto fail;
+		}
+		if ((b = stage_find(builtins, st[i].argv[0])) != NULL) {
+			run_builtin(b, &st[i], envp, in, out);
+			j = i + 1;
+		} else {
+			for (j = i + 1; j < nf &&
+			    stage_find(builtins, st[j].argv[0]) == NULL; j++)
+				;
+			if (pipeline_run(st + i, j - i, envp, in, out, NULL, 0,
+			    s->conf->data_timeout_ms) == -1) {
+				*err_r = errno;
+				warn_sys("%s filter chain", s->sid);
+				close(out);
+				goto fail;
+			}
+		}
+		if (stage_reply(s, st + i, j - i, rep, who)) {
+			close(out);
+			if (in != s->spool)
+				close(in);
+			return 1;
+		}
+		if (lseek(out, 0, SEEK_SET) == -1) {
+			*err_r = errno;
+			close(out);
+			goto fail;
+		}
+		if (in != s->spool)
+			close(in);
+		in = out;
+		i = j;
+	}
+	*out_r = in;
+	return 0;
+fail:
+	if (in != s->spool)
+		close(in);
+	return -1;
+}
+
 /*
  * Run the filter chain, then queue-inject.  queue-inject commits what it
  * read at EOF, so it starts only after every filter has succeeded, on the
@@ -539,23 +639,14 @@ sd_deliver(struct smtpd *s, struct buf *rep)
 		goto temp;
 	}
 	if (nf > 0) {
-		if ((out2 = tmpfile_open(s)) == -1) {
-			err = errno;
-			warn_sys("%s unable to open a spool file in %s",
-			    s->sid, s->spooldir);
-			goto temp;
-		}
 		for (i = 0; i < nf; i++)
 			st[i].argv = c->filters[i];
-		if (pipeline_run(st, nf, envp, s->spool, out2, NULL, 0,
-		    c->data_timeout_ms) == -1) {
-			warn_sys("%s filter chain", s->sid);
+		switch (run_chain(s, st, nf, envp, &out2, rep, &who, &err)) {
+		case -1:
 			goto temp;
-		}
-		if (stage_reply(s, st, nf, rep, &who))
+		case 1:
 			goto done;
-		if (lseek(out2, 0, SEEK_SET) == -1)
-			goto temp;
+		}
 		in = out2;
 	}
 	if (c->inject == NULL) {
