@@ -1,0 +1,234 @@
+/* authres: Authentication-Results fields and the stages' rewrite (authres.h). */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth/authres.h"
+#include "base/buf.h"
+#include "base/fileio.h"
+#include "base/stage.h"
+#include "mail/msg.h"
+
+/* RFC 2045 5.1 tspecials, with SPACE and CTLs: not in a token */
+static int
+token_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+/* Skip CFWS (RFC 5322 3.2.2: comments nest; at most 32 deep here). */
+static size_t
+skip_cfws(const char *v, size_t n, size_t i)
+{
+	int depth = 0;
+
+	for (; i < n; i++) {
+		if (depth > 0 && v[i] == '\\' && i + 1 < n)
+			i++;
+		else if (v[i] == '(') {
+			if (++depth > 32)
+				return n;
+		} else if (v[i] == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && v[i] != ' ' && v[i] != '\t' &&
+		    v[i] != '\r' && v[i] != '\n')
+			break;
+	}
+	return i;
+}
+
+int
+authres_servid(const char *v, size_t n, struct buf *id)
+{
+	size_t i = skip_cfws(v, n, 0);
+
+	buf_reset(id);
+	if (i < n && v[i] == '"') {
+		for (i++; i < n && v[i] != '"'; i++) {
+			if (v[i] == '\\' && i + 1 < n)
+				i++;
+			if (buf_putc(id, v[i]) == -1)
+				return -1;
+		}
+		if (i >= n)
+			id->len = 0;	/* unended: not a value */
+	} else
+		for (; i < n && token_char((unsigned char)v[i]); i++)
+			if (buf_putc(id, v[i]) == -1)
+				return -1;
+	if (id->len == 0 || id->len > AUTHRES_ID_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	return buf_ready(id, 1);
+}
+
+int
+authres_ours(const struct msg_field *f, const char *authserv_id)
+{
+	struct buf id = BUF_INIT;
+	int r;
+
+	if (!msg_field_is(f, "Authentication-Results"))
+		return 0;
+	/* RFC 8601 5: a field we cannot read is not believed either; it
+	 * is only removed when it names us */
+	r = authres_servid(f->value, f->valuelen, &id) == 0 &&
+	    strcasecmp(id.s, authserv_id) == 0;
+	buf_free(&id);
+	return r;
+}
+
+/* ---- building ----------------------------------------------------- */
+
+int
+authres_begin(struct authres_field *a, const char *authserv_id,
+    const char *eol)
+{
+	memset(a, 0, sizeof(*a));
+	a->eol = eol;
+	return buf_printf(&a->b, "Authentication-Results: %s", authserv_id);
+}
+
+int
+authres_add(struct authres_field *a, const char *method, const char *result,
+    const char *reason, const char *props)
+{
+	const unsigned char *p;
+
+	if (buf_printf(&a->b, ";%s\t%s=%s", a->eol, method, result) == -1)
+		return -1;
+	if (reason != NULL) {
+		if (buf_puts(&a->b, " reason=\"") == -1)
+			return -1;
+		for (p = (const unsigned char *)reason; *p != '\0'; p++)
+			if (*p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\'
+			    && buf_putc(&a->b, (char)*p) == -1)
+				return -1;
+		if (buf_putc(&a->b, '"') == -1)
+			return -1;
+	}
+	if (props != NULL && *props != '\0' &&
+	    buf_printf(&a->b, " %s", props) == -1)
+		return -1;
+	a->n++;
+	return 0;
+}
+
+int
+authres_end(struct authres_field *a)
+{
+	/* RFC 8601 2.2: no result is "none" */
+	if (a->n == 0 && buf_puts(&a->b, "; none") == -1)
+		return -1;
+	return buf_puts(&a->b, a->eol);
+}
+
+/* ---- the message -------------------------------------------------- */
+
+int
+authres_read(struct stage_io *io, struct authres_msg *m)
+{
+	struct msg_hdr h;
+	struct msg_field f;
+	size_t want;
+	ssize_t r;
+	int k;
+
+	memset(m, 0, sizeof(m[0]));
+	m->eol = "\r\n";
+	for (;;) {
+		/* the header ends at a blank line: search what came */
+		msg_hdr_init(&h, m->head.s, m->head.len);
+		h.field_max = AUTHRES_HEADER_MAX;
+		while ((k = msg_hdr_next(&h, &f)) == 1)
+			;
+		/* a line that is not a field ends the header only once it
+		 * is whole: a read may have cut a field's name */
+		if (k == 0 && !(h.flags & MSG_F_NOBODY) &&
+		    (!(h.flags & MSG_F_NOBLANK) || memchr(m->head.s + h.body,
+		    '\n', m->head.len - h.body) != NULL)) {
+			m->headlen = h.body;
+			break;
+		}
+		if (k == -1)
+			return -1;	/* E2BIG: past MSG_FIELDS_MAX fields */
+		if (m->head.len >= AUTHRES_HEADER_MAX) {
+			errno = EFBIG;
+			return -1;
+		}
+		/* doubling: the header is parsed again after each read */
+		want = m->head.len > 65536 ? m->head.len : 65536;
+		if (buf_ready(&m->head, want) == -1)
+			return -1;
+		r = read(io->in, m->head.s + m->head.len, want);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0) {	/* all header, no body */
+			m->headlen = m->head.len;
+			break;
+		}
+		m->head.len += (size_t)r;
+	}
+	/* the line ending of the message's first line */
+	{
+		const char *nl = m->head.s != NULL ?
+		    memchr(m->head.s, '\n', m->head.len) : NULL;
+
+		if (nl != NULL && (nl == m->head.s || nl[-1] != '\r'))
+			m->eol = "\n";
+	}
+	return 0;
+}
+
+int
+authres_write(struct stage_io *io, struct authres_msg *m, const char *fields,
+    size_t n, const char *authserv_id)
+{
+	struct msg_hdr h;
+	struct msg_field f;
+	char b[65536];
+	size_t done = 0;
+	ssize_t r;
+	int k;
+
+	if (n > 0 && write_all(io->out, fields, n) == -1)
+		return -1;
+	msg_hdr_init(&h, m->head.s, m->headlen);
+	while ((k = msg_hdr_next(&h, &f)) == 1) {
+		if (authserv_id != NULL && authres_ours(&f, authserv_id)) {
+			stage_log(io, LOG_INFO, "removed a forged "
+			    "Authentication-Results field claiming %s",
+			    authserv_id);
+			done = (size_t)(f.raw + f.rawlen - m->head.s);
+			continue;
+		}
+		if (write_all(io->out, f.raw, f.rawlen) == -1)
+			return -1;
+		done = (size_t)(f.raw + f.rawlen - m->head.s);
+	}
+	/* the blank line (or the non-field line) and any body read */
+	if (m->head.len > done &&
+	    write_all(io->out, m->head.s + done, m->head.len - done) == -1)
+		return -1;
+	for (;;) {
+		r = read(io->in, b, sizeof(b));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			return 0;
+		if (write_all(io->out, b, (size_t)r) == -1)
+			return -1;
+	}
+}
+
+void
+authres_msg_free(struct authres_msg *m)
+{
+	buf_free(&m->head);
+}
