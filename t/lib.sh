@@ -11,7 +11,8 @@
 PATH="$BIN:$PATH"
 export TOP BIN PATH
 T=$(mktemp -d "${TMPDIR:-/tmp}/postern-test.XXXXXX") || exit 111
-trap 'rm -rf "$T"' EXIT
+_dnsd_pids=
+trap 'dnsd_stop; rm -rf "$T"' EXIT	# a test's own EXIT trap calls dnsd_stop
 trap 'exit 111' INT TERM
 _n=0
 
@@ -106,4 +107,28 @@ listening() {	# listening PORT: a socket listens on PORT (any address),
 		# as /proc/net/tcp and tcp6 say; connects to nothing
 	awk -v p="$(printf '%04X' "$1")" '$4 == "0A" && $2 ~ (":" p "$") { f = 1 }
 	    END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+dnsd_start() {	# dnsd_start ZONEFILE...: the test DNS server (t/dnsd.py, the
+		# zone format is in its header) on a free loopback port; sets
+		# DNSD_PORT and DNSD_PID and exports POSTERN_RESOLVER, so lib/dns
+		# asks it; stopped at exit (dnsd_stop).  Fails (1) when it did
+		# not start within 60 s.
+	_pf=$T/dnsd.port.$$.$(date +%s%N)
+	/usr/bin/python3 "$TOP/t/dnsd.py" -P "$_pf" "$@" 2>>"$T/dnsd.err" &
+	DNSD_PID=$!
+	_dnsd_pids="$_dnsd_pids $DNSD_PID"
+	wait_for 60 _dnsd_up "$_pf" || { kill "$DNSD_PID" 2>/dev/null; return 1; }
+	[ -s "$_pf" ] || return 1	# it stopped: the reason is in $T/dnsd.err
+	DNSD_PORT=$(cat "$_pf")
+	POSTERN_RESOLVER=127.0.0.1@$DNSD_PORT
+	export DNSD_PORT DNSD_PID POSTERN_RESOLVER
+}
+_dnsd_up() {	# the port file is there, or the server is gone
+	[ -s "$1" ] || ! kill -0 "$DNSD_PID" 2>/dev/null
+}
+dnsd_stop() {	# dnsd_stop: stop every server dnsd_start started
+	for _p in $_dnsd_pids; do
+		kill "$_p" 2>/dev/null && wait "$_p" 2>/dev/null
+	done
+	_dnsd_pids=
 }

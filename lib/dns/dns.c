@@ -90,6 +90,33 @@ set_anchor(struct ub_ctx *ctx, const char *path, int must, const char **why)
 	return 0;
 }
 
+/* unbound's own answers for the zones tests use, made transparent */
+static int
+test_zones(struct ub_ctx *ctx)
+{
+	static const char *const zones[] = {
+		"test.", "invalid.", "10.in-addr.arpa.", "168.192.in-addr.arpa.",
+		"2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa.",
+		"113.0.203.in-addr.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa.",
+		"d.f.ip6.arpa.",
+	};
+	char z[64];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		snprintf(z, sizeof(z), "%s transparent", zones[i]);
+		if (ub_ctx_set_option(ctx, "local-zone:", z) != 0)
+			return -1;
+	}
+	for (n = 16; n < 32; n++) {	/* 172.16.0.0/12 */
+		snprintf(z, sizeof(z), "%d.172.in-addr.arpa. transparent", n);
+		if (ub_ctx_set_option(ctx, "local-zone:", z) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* POSTERN_RESOLVER, else dns-forward, else resolv.conf; the anchor. */
 static int
 configure(struct ub_ctx *ctx, const char **why)
@@ -101,7 +128,15 @@ configure(struct ub_ctx *ctx, const char **why)
 
 	ta = getenv("POSTERN_TRUST_ANCHOR");
 	if (env != NULL && *env != '\0') {
-		/* tests: no validation unless an anchor is given too */
+		/* tests: no validation unless an anchor is given too; and
+		 * the names unbound answers itself (RFC 6761 .test and
+		 * .invalid, the reverse zones of RFC 1918 and of the
+		 * documentation ranges of RFC 5737 and RFC 3849) go to the
+		 * test server like any other */
+		if (test_zones(ctx) == -1) {
+			*why = "unable to set up the resolver";
+			goto out;
+		}
 		if (set_forwarders(ctx, env, 1, why) == -1 ||
 		    (ta != NULL && *ta != '\0' &&
 		    set_anchor(ctx, ta, 1, why) == -1))
