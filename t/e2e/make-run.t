@@ -9,7 +9,7 @@
 # bind error and leaves nothing running (issue 9.8).
 . "$TOP/t/lib.sh"
 
-plan 29
+plan 32
 
 run=$(cd "$T" && pwd -P)/run
 run2=$(cd "$T" && pwd -P)/run2
@@ -66,6 +66,12 @@ case $g in
 esac
 contains "prints how to send a message" "$T/out" "swaks --server 127.0.0.1:$port --to demo@example.test"
 contains "prints where it lands" "$T/out" "run/mail/demo/Maildir/new/"
+contains "prints the RSA DKIM record" "$T/out" \
+    '^    rsa-1\._domainkey\.example\.test\. IN TXT \( "v=DKIM1; k=rsa; p='
+contains "and the Ed25519 one" "$T/out" \
+    '^    ed25519-1\._domainkey\.example\.test\. IN TXT \( "v=DKIM1; k=ed25519; p='
+is "the private keys are 0600" \
+    "$(stat -c %a "$run/conf/dkim/example.test.rsa" "$run/conf/dkim/example.test.ed25519" | tr '\n' ' ')" "600 600 "
 
 swaks --server "127.0.0.1:$port" --to demo@example.test --from someone@example.org \
     --header "Subject: make run test" --body "hello postern" >"$T/swaks" 2>&1
