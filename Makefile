@@ -85,13 +85,17 @@ $(LIBA): $(LIB_OBJ)
 # DESIGN.md section 10).  libcrypto.a names dlopen and getaddrinfo, which
 # these programs never reach; ld's warnings about them are silenced for
 # these links only.  Not with the sanitizers, which need a dynamic libc.
+# smtp-recv runs the authentication stages in-process, so libunbound and
+# what it needs (libevent, nettle, gmp) and libidn2 (libunistring) are in
+# its link too: measured, a start of 1.1 ms against 1.75 ms dynamic.
 STATIC_PROGS = smtp-recv
 ifeq ($(SAN),1)
 STATIC_LD =
 else ifeq ($(STATIC_LIBS),1)
 STATIC_LD = -static-pie -Wl,--no-warnings
 endif
-STATIC_LDLIBS = -lssl -lcrypto -lcdb -lm
+STATIC_LDLIBS = -lunbound -levent -lhogweed -lnettle -lgmp -lidn2 -lunistring \
+		-lssl -lcrypto -lcdb -lm -lpthread
 # flags and libraries for linking program $(1)
 prog_ld = $(if $(and $(STATIC_LD),$(filter $(1),$(STATIC_PROGS))),\
 	  $(STATIC_LD) -o $(2) $(3) $(STATIC_LDLIBS),\

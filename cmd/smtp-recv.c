@@ -11,11 +11,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/spf.h"
 #include "base/log.h"
 #include "base/num.h"
+#include "base/stage.h"
 #include "net/serve.h"
 #include "net/tls.h"
 #include "smtp/smtpd.h"
+
+/*
+ * postern's own stages: named in smtp-filters, they run in this process
+ * (DESIGN.md section 4: the same code and output as the program, no
+ * fork or exec).
+ */
+static const struct stage_builtin builtins[] = {
+	{ "spf-check", spf_stage },
+	{ NULL, NULL },
+};
 
 /*
  * In the listening process, before each fork: the TLS context, so that a
@@ -99,6 +111,7 @@ main(int argc, char **argv)
 		if (serve_loop(0, &so) == -1)
 			die_sys(EXIT_TEMP, "unable to accept connections");
 	}
+	smtpd_set_builtins(builtins);
 	if (smtpd_conf_load(&conf, &bad) == -1) {
 		warn_sys("unable to read control file %s",
 		    bad != NULL ? bad : "(system)");
