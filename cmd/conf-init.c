@@ -35,8 +35,9 @@ static const char makefile[] =
 "# file atomically (a temporary file, fsync, rename), so programs that\n"
 "# open a table per lookup see either the old or the new one.\n"
 "TABLE_COMPILE = table-compile\n"
+"PSL = /usr/share/publicsuffix/public_suffix_list.dat\n"
 "\n"
-"all: domains.cdb recipients.cdb aliases.cdb\n"
+"all: domains.cdb recipients.cdb aliases.cdb psl.cdb\n"
 "\n"
 "domains.cdb: domains\n"
 "\t$(TABLE_COMPILE) -l domains domains.cdb\n"
@@ -44,6 +45,9 @@ static const char makefile[] =
 "\t$(TABLE_COMPILE) -l recipients recipients.cdb\n"
 "aliases.cdb: aliases\n"
 "\t$(TABLE_COMPILE) -l aliases aliases.cdb\n"
+"# the public suffix list (Debian's publicsuffix) for DMARC\n"
+"psl.cdb: $(PSL)\n"
+"\t$(TABLE_COMPILE) -p $(PSL) psl.cdb\n"
 "\n"
 ".PHONY: all\n";
 

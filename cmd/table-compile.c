@@ -1,14 +1,16 @@
 /*
  * table-compile: compile a text table into a CDB file, atomically.
- * The configuration directory's Makefile runs it for every table.
+ * The configuration directory's Makefile runs it for every table; with
+ * -p, src is the public suffix list and dst the psl.cdb of lib/auth/psl.h.
  */
 #include <unistd.h>
 
+#include "auth/psl.h"
 #include "base/cdbtab.h"
 #include "base/control.h"
 #include "base/log.h"
 
-static const char usage[] = "table-compile [-hl] [-m mode] src dst";
+static const char usage[] = "table-compile [-hlp] [-m mode] src dst";
 
 /* An octal mode of 1 to 4 digits. */
 static int
@@ -29,14 +31,18 @@ int
 main(int argc, char **argv)
 {
 	unsigned long mode = 0644, line;
-	int c, flags = 0;
+	const char *why;
+	int c, flags = 0, psl = 0;
 	long n;
 
 	log_init(argv[0]);
-	while ((c = getopt(argc, argv, "hlm:")) != -1) {
+	while ((c = getopt(argc, argv, "hlm:p")) != -1) {
 		switch (c) {
 		case 'l':
 			flags |= CDBTAB_LOWER;
+			break;
+		case 'p':
+			psl = 1;
 			break;
 		case 'm':
 			if (parse_mode(optarg, &mode) == -1)
@@ -48,6 +54,18 @@ main(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		die_usage(usage);
+	if (psl) {
+		n = psl_compile(argv[optind], argv[optind + 1], (unsigned)mode,
+		    &line, &why);
+		if (n < 0 && why != NULL)
+			die(EXIT_TEMP, "%s line %lu: %s; %s unchanged",
+			    argv[optind], line, why, argv[optind + 1]);
+		if (n < 0)
+			die_sys(EXIT_TEMP, "unable to compile %s into %s",
+			    argv[optind], argv[optind + 1]);
+		log_info("table=%s rules=%ld", argv[optind + 1], n);
+		return 0;
+	}
 	n = cdbtab_compile(argv[optind], argv[optind + 1], flags,
 	    (unsigned)mode, &line);
 	if (n < 0) {

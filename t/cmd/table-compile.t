@@ -1,7 +1,7 @@
 #!/bin/sh
 # table-compile: text table -> CDB, atomic, errors name the line.
 . "$TOP/t/lib.sh"
-plan 27
+plan 32
 
 cd "$T" || exit 111
 printf '# comment\n\nDemo@Example.TEST demo\nkey: value with  spaces\nempty\ndup first\ndup second\n' >tab
@@ -44,3 +44,12 @@ exits "missing operand" 100 table-compile tab 2>/dev/null
 awk 'BEGIN { for (i = 0; i < 100000; i++) printf "user%d@example.test acct%d\n", i, i }' >big
 exits "100,000 entries" 0 table-compile big big.cdb 2>/dev/null
 is "last entry found" "$(cdb -q big.cdb user99999@example.test)" "acct99999"
+
+# -p: the public suffix list (lib/auth/psl.h)
+exits "-p compiles the public suffix list" 0 \
+    table-compile -p "$TOP/t/data/psl/public_suffix_list.dat" psl.cdb 2>err
+contains "logs the rule count" err 'table-compile: info: table=psl.cdb rules=[0-9]'
+is "a wildcard rule, an exception" "$(cdb -q psl.cdb kawasaki.jp) $(cdb -q psl.cdb city.kawasaki.jp)" "w e"
+printf 'com\n// comment\nfoo..bar\n' >badpsl
+exits "-p: a junk rule exits 111" 111 table-compile -p badpsl psl.cdb 2>err
+contains "names the line and why" err 'fatal: badpsl line 3: not a valid domain name; psl.cdb unchanged'
