@@ -7,6 +7,7 @@
 #include "base/buf.h"
 #include "base/fileio.h"
 #include "base/stage.h"
+#include "mail/codec.h"
 #include "mail/msg.h"
 
 /* RFC 2045 5.1 tspecials, with SPACE and CTLs: not in a token */
@@ -16,31 +17,10 @@ token_char(unsigned char c)
 	return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
 }
 
-/* Skip CFWS (RFC 5322 3.2.2: comments nest; at most 32 deep here). */
-static size_t
-skip_cfws(const char *v, size_t n, size_t i)
-{
-	int depth = 0;
-
-	for (; i < n; i++) {
-		if (depth > 0 && v[i] == '\\' && i + 1 < n)
-			i++;
-		else if (v[i] == '(') {
-			if (++depth > 32)
-				return n;
-		} else if (v[i] == ')' && depth > 0)
-			depth--;
-		else if (depth == 0 && v[i] != ' ' && v[i] != '\t' &&
-		    v[i] != '\r' && v[i] != '\n')
-			break;
-	}
-	return i;
-}
-
 int
 authres_servid(const char *v, size_t n, struct buf *id)
 {
-	size_t i = skip_cfws(v, n, 0);
+	size_t i = cfws_skip(v, n, 0);
 
 	buf_reset(id);
 	if (i < n && v[i] == '"') {
@@ -184,20 +164,48 @@ authres_read(struct stage_io *io, struct authres_msg *m)
 	return 0;
 }
 
+size_t
+authres_top(const struct authres_msg *m)
+{
+	struct msg_hdr h;
+	struct msg_field f;
+	size_t top = 0;
+
+	msg_hdr_init(&h, m->head.s, m->headlen);
+	while (msg_hdr_next(&h, &f) == 1) {
+		if (msg_field_is(&f, "Received"))
+			return (size_t)(f.raw - m->head.s);
+		top = (size_t)(f.raw + f.rawlen - m->head.s);
+	}
+	return top;
+}
+
+static int
+write_failed(struct stage_io *io)
+{
+	stage_log(io, LOG_WARNING, "unable to write the message: %s",
+	    strerror(errno));
+	(void)buf_puts(&io->err, "451 4.3.0 unable to write the message\n");
+	return -1;
+}
+
 int
 authres_write(struct stage_io *io, struct authres_msg *m, const char *fields,
-    size_t n, const char *authserv_id)
+    size_t n, const char *authserv_id, size_t keep)
 {
 	struct msg_hdr h;
 	struct msg_field f;
 	char b[65536];
-	size_t done = 0;
+	size_t done = keep;
 	ssize_t r;
 	int k;
 
-	if (n > 0 && write_all(io->out, fields, n) == -1)
-		return -1;
-	msg_hdr_init(&h, m->head.s, m->headlen);
+	if (keep > m->headlen)
+		keep = done = m->headlen;
+	if ((n > 0 && write_all(io->out, fields, n) == -1) ||
+	    (keep > 0 && write_all(io->out, m->head.s, keep) == -1))
+		return write_failed(io);
+	msg_hdr_init(&h, m->head.s + keep, m->headlen - keep);
 	while ((k = msg_hdr_next(&h, &f)) == 1) {
 		if (authserv_id != NULL && authres_ours(&f, authserv_id)) {
 			stage_log(io, LOG_INFO, "removed a forged "
@@ -207,23 +215,23 @@ authres_write(struct stage_io *io, struct authres_msg *m, const char *fields,
 			continue;
 		}
 		if (write_all(io->out, f.raw, f.rawlen) == -1)
-			return -1;
+			return write_failed(io);
 		done = (size_t)(f.raw + f.rawlen - m->head.s);
 	}
 	/* the blank line (or the non-field line) and any body read */
 	if (m->head.len > done &&
 	    write_all(io->out, m->head.s + done, m->head.len - done) == -1)
-		return -1;
+		return write_failed(io);
 	for (;;) {
 		r = read(io->in, b, sizeof(b));
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
-			return -1;
+			return write_failed(io);
 		if (r == 0)
 			return 0;
 		if (write_all(io->out, b, (size_t)r) == -1)
-			return -1;
+			return write_failed(io);
 	}
 }
 

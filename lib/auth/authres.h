@@ -71,12 +71,24 @@ struct authres_msg {
 int	authres_read(struct stage_io *, struct authres_msg *);
 
 /*
- * Write the message to io->out: fields (NULL for none), then the header
- * without the Authentication-Results fields that claim authserv_id (NULL:
- * remove none), then the rest of the input copied.
+ * Where the earlier stages' fields end: the offset of the first Received
+ * field of the header (smtp-recv's own, the top of the spool when the
+ * chain starts, so what is above it a stage of ours added), or of the
+ * end of the last field when there is none (a message run by hand).
+ */
+size_t	authres_top(const struct authres_msg *);
+
+/*
+ * Write the message to io->out: fields (NULL for none), then the first
+ * keep bytes of the header as they are (the earlier stages' fields, from
+ * authres_top; 0 for the first stage), then the rest of the header
+ * without the Authentication-Results fields that claim authserv_id
+ * (NULL: remove none), then the rest of the input copied.  0, or -1
+ * with a log line and "451 4.3.0 unable to write the message" in io->err.
  */
 int	authres_write(struct stage_io *, struct authres_msg *,
-	    const char *fields, size_t n, const char *authserv_id);
+	    const char *fields, size_t n, const char *authserv_id,
+	    size_t keep);
 
 void	authres_msg_free(struct authres_msg *);
 

@@ -233,13 +233,8 @@ spf_stage(int argc, char *const argv[], struct stage_io *io)
 	if (authres_end(&ar) == -1 || buf_put(&fields, ar.b.s, ar.b.len) ==
 	    -1)
 		goto nomem;
-	if (authres_write(io, &m, fields.s, fields.len, id) == -1) {
-		stage_log(io, LOG_WARNING, "unable to write the message: %s",
-		    strerror(errno));
-		(void)buf_puts(&io->err, "451 4.3.0 unable to write the "
-		    "message\n");
-		goto out;
-	}
+	if (authres_write(io, &m, fields.s, fields.len, id, 0) == -1)
+		goto out;	/* logged, 451 set */
 	code = EXIT_DONE;
 	if (rej) {
 		/* RFC 7372 3.2: 5.7.23 validation failed, 5.7.24 error */

@@ -125,6 +125,34 @@ is_lws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+size_t
+cfws_skip(const char *s, size_t n, size_t i)
+{
+	int depth;
+
+	while (i < n) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+		    s[i] == '\n') {
+			i++;
+			continue;
+		}
+		if (s[i] != '(')
+			break;
+		/* a comment, nested ones counted; unclosed: to the end */
+		for (depth = 0; i < n; i++) {
+			if (s[i] == '\\' && i + 1 < n)
+				i++;
+			else if (s[i] == '(')
+				depth++;
+			else if (s[i] == ')' && --depth == 0) {
+				i++;
+				break;
+			}
+		}
+	}
+	return i;
+}
+
 int
 mime_token_char(int c)
 {

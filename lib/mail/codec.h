@@ -57,6 +57,10 @@ int	hex_value(int);
  * and tspecials (charset names, MIME types and parameters): 1 / 0. */
 int	mime_token_char(int);
 
+/* RFC 5322 3.2.2: skip CFWS (blanks, line breaks, comments, nested ones
+ * too) in s[0..n) from i; the offset of what follows, n at the end. */
+size_t	cfws_skip(const char *s, size_t n, size_t i);
+
 /* The value 0-63 of the base64 digit c, or -1; the 63rd digit is c63:
  * '/' in RFC 4648 4, ',' in the modified base64 of RFC 3501 5.1.3. */
 int	b64_value(int c, int c63);

@@ -28,7 +28,6 @@ struct pending {
 };
 
 static int	is_blank(unsigned char);
-static size_t	skip_cfws(const char *, size_t, size_t);
 static size_t	token_end(const char *, size_t, size_t);
 static char    *lower_dup(const char *, size_t);
 static int	str_dup_buf(char **, const struct buf *, int);
@@ -55,33 +54,6 @@ static int
 is_blank(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* RFC 5322 3.2.2: blanks, line breaks and (nested) comments */
-static size_t
-skip_cfws(const char *s, size_t n, size_t i)
-{
-	int depth;
-
-	while (i < n) {
-		if (is_blank((unsigned char)s[i])) {
-			i++;
-			continue;
-		}
-		if (s[i] != '(')
-			break;
-		for (depth = 0; i < n; i++) {
-			if (s[i] == '\\' && i + 1 < n)
-				i++;
-			else if (s[i] == '(')
-				depth++;
-			else if (s[i] == ')' && --depth == 0) {
-				i++;
-				break;
-			}
-		}
-	}
-	return i;
 }
 
 static size_t
@@ -338,7 +310,7 @@ raw_param(const char *s, size_t n, size_t *ip, struct buf *sc,
 		} else
 			ext = 1;
 	}
-	k = skip_cfws(s, n, k);
+	k = cfws_skip(s, n, k);
 	if (k >= n || s[k] != '=')
 		goto junk;
 	if (full)
@@ -353,7 +325,7 @@ raw_param(const char *s, size_t n, size_t *ip, struct buf *sc,
 	rp->used = 0;
 	rp->val = sc->len;
 	/* value := token / quoted-string (RFC 2045 5.1) */
-	i = skip_cfws(s, n, k + 1);
+	i = cfws_skip(s, n, k + 1);
 	quoted = i < n && s[i] == '"';
 	if (quoted) {
 		for (i++; i < n && s[i] != '"'; i++) {
@@ -398,23 +370,23 @@ mime_ct_parse(struct mime_ct *ct, const char *s, size_t n, int disp)
 
 	memset(ct, 0, sizeof(*ct));
 	/* RFC 2045 5.1: type "/" subtype; RFC 2183 2: disposition-type */
-	i = skip_cfws(s, n, 0);
+	i = cfws_skip(s, n, 0);
 	j = token_end(s, n, i);
 	if (j == i)
 		goto invalid;
 	if ((ct->type = lower_dup(s + i, j - i)) == NULL)
 		goto fail;
-	i = skip_cfws(s, n, j);
+	i = cfws_skip(s, n, j);
 	if (!disp) {
 		if (i >= n || s[i] != '/')
 			goto invalid;
-		i = skip_cfws(s, n, i + 1);
+		i = cfws_skip(s, n, i + 1);
 		j = token_end(s, n, i);
 		if (j == i)
 			goto invalid;
 		if ((ct->subtype = lower_dup(s + i, j - i)) == NULL)
 			goto fail;
-		i = skip_cfws(s, n, j);
+		i = cfws_skip(s, n, j);
 	}
 	/* parameters: *(";" attribute "=" value) */
 	while (i < n) {
@@ -423,7 +395,7 @@ mime_ct_parse(struct mime_ct *ct, const char *s, size_t n, int disp)
 			ct->flags |= MIME_CT_SYNTAX;
 		else
 			i++;
-		i = skip_cfws(s, n, i);
+		i = cfws_skip(s, n, i);
 		if (i >= n)
 			break;
 		if (s[i] == ';')
@@ -439,7 +411,7 @@ mime_ct_parse(struct mime_ct *ct, const char *s, size_t n, int disp)
 			goto done;
 		}
 		nraw++;
-		i = skip_cfws(s, n, i);
+		i = cfws_skip(s, n, i);
 		continue;
 junk:
 		ct->flags |= MIME_CT_SYNTAX;
@@ -509,9 +481,9 @@ parse_cte(const char *s, size_t n)
 	};
 	size_t i, j, k;
 
-	i = skip_cfws(s, n, 0);
+	i = cfws_skip(s, n, 0);
 	j = token_end(s, n, i);
-	if (j == i || skip_cfws(s, n, j) != n)
+	if (j == i || cfws_skip(s, n, j) != n)
 		return MIME_CTE_UNKNOWN;
 	for (k = 0; k < sizeof(tab) / sizeof(tab[0]); k++)
 		if (strlen(tab[k].name) == j - i &&

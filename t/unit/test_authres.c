@@ -82,7 +82,7 @@ rewrite(const char *msg, size_t n, const char *fields, struct buf *out)
 	io.out = fo;
 	ck_assert_int_eq(authres_read(&io, &m), 0);
 	ck_assert_int_eq(authres_write(&io, &m, fields, strlen(fields),
-	    "mx.example.org"), 0);
+	    "mx.example.org", 0), 0);
 	authres_msg_free(&m);
 	buf_free(&io.err);
 	lseek(fo, 0, SEEK_SET);

@@ -695,7 +695,7 @@ START_TEST(t_merge)
 	b.res = DMARC_FAIL;
 	b.has_policy = 1;
 	b.policy = b.dis = DMARC_P_QUARANTINE;
-	strcpy(b.from, "example.org");
+	snprintf(b.from, sizeof(b.from), "%s", "example.org");
 	dmarc_merge(&a, &b);
 	ck_assert_int_eq(a.res, DMARC_FAIL);
 	ck_assert_int_eq(a.dis, DMARC_P_QUARANTINE);
@@ -726,7 +726,7 @@ START_TEST(t_authres_props)
 	res.res = DMARC_PASS;
 	res.has_policy = 1;
 	res.policy = DMARC_P_REJECT;
-	strcpy(res.from, "example.com");
+	snprintf(res.from, sizeof(res.from), "%s", "example.com");
 	ck_assert_int_eq(dmarc_authres_props(&res, &b), 0);
 	ck_assert_str_eq(b.s, "(p=reject dis=none) header.from=example.com");
 	buf_free(&b);

@@ -207,7 +207,7 @@ START_TEST(t_names)
 	expect(&p, "\xff\xfe.com", -1, NULL);
 	expect(&p, "a\r\nb.com", -1, NULL);
 	memset(lab, 'a', 64);
-	strcpy(lab + 64, ".com");
+	memcpy(lab + 64, ".com", sizeof(".com"));
 	expect(&p, lab, -1, NULL);		/* a 64-octet label */
 	memmove(lab + 63, lab + 64, strlen(lab + 64) + 1);
 	expect(&p, lab, 1, lab);		/* 63 is fine */
