@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/dmarc_stage.h"
 #include "auth/spf.h"
 #include "base/log.h"
 #include "base/num.h"
@@ -26,6 +27,7 @@
  */
 static const struct stage_builtin builtins[] = {
 	{ "spf-check", spf_stage },
+	{ "dmarc-eval", dmarc_stage },
 	{ NULL, NULL },
 };
 

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "queue/dsn.h"
 #include "queue/qrun.h"
+#include "queue/quarantine.h"
 #include "queue/route.h"
 #include "store/maildir.h"
 
@@ -341,10 +342,11 @@ static int
 deliver(struct work *w, struct queue_target *t)
 {
 	struct maildir_delivery md;
-	struct buf path = BUF_INIT, name = BUF_INIT, e = BUF_INIT;
+	struct buf path = BUF_INIT, name = BUF_INIT, e = BUF_INIT,
+	    junk = BUF_INIT;
 	struct stat st;
-	const char *err = NULL;
-	int r, save, failed, perm = 0;
+	const char *err = NULL, *dir;
+	int r, save, failed, perm = 0, q;
 
 	t->last = w->now;
 	if (!route_account_ok(t->account)) {
@@ -365,24 +367,33 @@ deliver(struct work *w, struct queue_target *t)
 	md.return_path = w->m.env.sender;	/* RFC 5321 4.4 */
 	md.delivered_to = t->address;		/* RFC 9228 */
 	md.maxsize = w->c->maildir_max;
+	/* RFC 7489 6.3 p=quarantine, as dmarc-eval recorded it: the
+	 * account's Junk folder (quarantine.h) */
+	if ((q = quarantine_check(w->m.fd, w->m.off, w->c->me.s)) == -1)
+		goto sysfail;
+	if (q && buf_printf(&junk, "%s/.%s", path.s, QUARANTINE_FOLDER) == -1)
+		goto sysfail;
+	dir = q ? junk.s : path.s;
 	if (queue_msg_rewind(&w->m) == -1)
 		goto sysfail;
-	r = maildir_deliver(path.s, w->m.fd, &md, &name);
+	r = maildir_deliver(dir, w->m.fd, &md, &name);
 	if (r == -1 && errno == ENOENT) {
-		/* the account's first message: make its Maildir */
-		if (maildir_make(path.s) == 0) {
-			log_info("%s made maildir=%s", w->m.id, path.s);
+		/* the account's first message (or first junk): make it */
+		if ((q ? maildir_make_folder(path.s, QUARANTINE_FOLDER, NULL) :
+		    maildir_make(path.s)) == 0) {
+			log_info("%s made maildir=%s", w->m.id, dir);
 			if (queue_msg_rewind(&w->m) == -1)
 				goto sysfail;
-			r = maildir_deliver(path.s, w->m.fd, &md, &name);
+			r = maildir_deliver(dir, w->m.fd, &md, &name);
 		}
 	}
 	if (r == 0) {
 		t->state = QT_DONE;
 		(void)queue_set_error(&t->error, NULL);
 		w->changed = 1;
-		log_info("%s delivered to=<%s> account=%s file=%s", w->m.id,
-		    t->address, t->account, name.s ? name.s : "");
+		log_info("%s delivered to=<%s> account=%s file=%s%s", w->m.id,
+		    t->address, t->account, name.s ? name.s : "", q ?
+		    " folder=" QUARANTINE_FOLDER " reason=dmarc-quarantine" : "");
 		goto out;
 	}
 	save = errno;
@@ -416,7 +427,7 @@ deliver(struct work *w, struct queue_target *t)
 		err = e.s;
 	}
 	log_warn("%s delivery to=<%s> account=%s maildir=%s: %s", w->m.id,
-	    t->address, t->account, path.s, strerror(save));
+	    t->address, t->account, dir, strerror(save));
 	if (perm) {
 		t->state = QT_FAILED;
 		if (queue_set_error(&t->error, err) == -1)
@@ -436,12 +447,14 @@ out:
 	buf_free(&path);
 	buf_free(&name);
 	buf_free(&e);
+	buf_free(&junk);
 	return 0;
 sysfail:
 	save = errno;
 	buf_free(&path);
 	buf_free(&name);
 	buf_free(&e);
+	buf_free(&junk);
 	errno = save;
 	return -1;
 }
