@@ -5,6 +5,7 @@
 
 #include "auth/authres.h"
 #include "base/buf.h"
+#include "base/control.h"
 #include "base/fileio.h"
 #include "base/stage.h"
 #include "mail/codec.h"
@@ -160,6 +161,33 @@ authres_read(struct stage_io *io, struct authres_msg *m)
 
 		if (nl != NULL && (nl == m->head.s || nl[-1] != '\r'))
 			m->eol = "\n";
+	}
+	return 0;
+}
+
+int
+authres_start(struct stage_io *io, struct authres_msg *m, struct buf *id)
+{
+	const char *v;
+
+	memset(m, 0, sizeof(m[0]));
+	m->eol = "\r\n";
+	/* DESIGN.md 4: SMTP_HOSTNAME is our name, smtp-recv's "me" */
+	v = stage_getenv(io, "SMTP_HOSTNAME");
+	if (v != NULL && *v != '\0' ? buf_set(id, v, strlen(v)) == -1 :
+	    control_me(id) == -1) {
+		stage_log(io, LOG_WARNING, "unable to read the control file "
+		    "me: %s", strerror(errno));
+		(void)buf_puts(&io->err, "451 4.3.0 unable to read the "
+		    "configuration\n");
+		return -1;
+	}
+	if (authres_read(io, m) == -1) {
+		stage_log(io, LOG_WARNING, "unable to read the message: %s",
+		    strerror(errno));
+		(void)buf_puts(&io->err, "451 4.3.0 unable to read the "
+		    "message\n");
+		return -1;
 	}
 	return 0;
 }

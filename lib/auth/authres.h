@@ -71,6 +71,15 @@ struct authres_msg {
 int	authres_read(struct stage_io *, struct authres_msg *);
 
 /*
+ * A stage's start: our authserv-id into id (SMTP_HOSTNAME, DESIGN.md 4,
+ * else control_me: what smtp-recv calls itself) and the header section
+ * into m (authres_read).  0, or -1 with a log line and the 451 reply in
+ * io->err: the stage returns EXIT_TEMP.  m and id are freed by the
+ * caller either way.
+ */
+int	authres_start(struct stage_io *, struct authres_msg *, struct buf *id);
+
+/*
  * Where the earlier stages' fields end: the offset of the first Received
  * field of the header (smtp-recv's own, the top of the spool when the
  * chain starts, so what is above it a stage of ours added), or of the

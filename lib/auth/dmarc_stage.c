@@ -516,29 +516,14 @@ dmarc_stage(int argc, char *const argv[], struct stage_io *io)
 		if (strcmp(argv[i], "-T") == 0 &&
 		    parse_ulong(argv[i + 1], &ms, 1, 600000) == -1)
 			ms = 0;
-	/* DESIGN.md 4: SMTP_HOSTNAME is our name, smtp-recv's "me" */
-	id = stage_getenv(io, "SMTP_HOSTNAME");
-	if (id == NULL || *id == '\0') {
-		if (control_me(&me) == -1) {
-			stage_log(io, LOG_WARNING, "unable to read the control "
-			    "file me: %s", strerror(errno));
-			(void)buf_puts(&io->err, "451 4.3.0 unable to read the "
-			    "configuration\n");
-			return EXIT_TEMP;
-		}
-		id = me.s;
-	}
 	ip = stage_getenv(io, "TCPREMOTEIP");
 	env_from = stage_getenv(io, "SMTP_MAILFROM");
-	if (authres_read(io, &m) == -1) {
-		stage_log(io, LOG_WARNING, "unable to read the message: %s",
-		    strerror(errno));
-		(void)buf_puts(&io->err, "451 4.3.0 unable to read the "
-		    "message\n");
+	if (authres_start(io, &m, &me) == -1) {
 		authres_msg_free(&m);
 		buf_free(&me);
 		return EXIT_TEMP;
 	}
+	id = me.s;
 	if (read_seen(&m, id, &s, &top) == -1)
 		goto nomem;
 	if (authres_begin(&ar, id, m.eol) == -1)

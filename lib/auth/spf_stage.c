@@ -159,7 +159,7 @@ spf_stage(int argc, char *const argv[], struct stage_io *io)
 	struct spf_res r;
 	struct authres_msg m;
 	struct authres_field ar;
-	struct buf fields = BUF_INIT, props = BUF_INIT;
+	struct buf fields = BUF_INIT, props = BUF_INIT, me = BUF_INIT;
 	struct dns *dns = NULL;
 	const char *why = NULL, *id;
 	unsigned long ms = 0;
@@ -175,17 +175,12 @@ spf_stage(int argc, char *const argv[], struct stage_io *io)
 	q.ip = stage_getenv(io, "TCPREMOTEIP");
 	q.helo = stage_getenv(io, "SMTP_HELO");
 	q.sender = stage_getenv(io, "SMTP_MAILFROM");
-	q.receiver = stage_getenv(io, "SMTP_HOSTNAME");
-	id = q.receiver != NULL && *q.receiver != '\0' ? q.receiver :
-	    "localhost";
-	if (authres_read(io, &m) == -1) {
-		stage_log(io, LOG_WARNING, "unable to read the message: %s",
-		    strerror(errno));
-		(void)buf_puts(&io->err, "451 4.3.0 unable to read the "
-		    "message\n");
+	if (authres_start(io, &m, &me) == -1) {
 		authres_msg_free(&m);
+		buf_free(&me);
 		return EXIT_TEMP;
 	}
+	q.receiver = id = me.s;
 	if (authres_begin(&ar, id, m.eol) == -1)
 		goto nomem;
 	if (q.ip == NULL || *q.ip == '\0') {
@@ -257,6 +252,7 @@ out:
 	buf_free(&ar.b);
 	buf_free(&fields);
 	buf_free(&props);
+	buf_free(&me);
 	spf_res_free(&r);
 	authres_msg_free(&m);
 	if (dns != NULL)
